@@ -1,1 +1,1 @@
-"""domain."""
+"""Pure domain objects: record versions, listings, subjects, decisions and a subject's file."""
