@@ -21,6 +21,9 @@ def current_version(versions: Sequence[RecordVersion], known_at: datetime | None
     return max(live, key=lambda v: v.version) if live else None
 
 
+_REMOVAL: dict[str, RemovalReason] = {"fulfilled": "fulfilled", "revoked": "revoked", "repaired": "repaired"}
+
+
 def _natural_end(version: RecordVersion, start: date, catalog: Catalog, list_code: str) -> date | None:
     if version.valid_to is not None:
         return version.valid_to
@@ -55,7 +58,9 @@ def listing_from(
     # The listing's opening terms come from the last version that was still in force, so a
     # fulfilment re-sent as a correction ends the listing without rewriting when it began.
     in_force = [v for v in versions if v.version <= current.version and v.status not in ENDING_STATUSES]
-    terms = max(in_force, key=lambda v: v.version) if in_force else current
+    if not in_force:
+        return None  # a record that only ever reported an ending (a separate fulfilment notice) lists nobody
+    terms = max(in_force, key=lambda v: v.version)
     noticed_on: date | None = None
     start = terms.valid_from or terms.decided_on
     if list_type.notice_days:
@@ -71,7 +76,7 @@ def listing_from(
             day = _ending_day(ender)
             if end is None or day < end:
                 end = day
-                ended_by = ender.status  # type: ignore[assignment]
+                ended_by = _REMOVAL[ender.status]
     return Listing(
         list_code=list_type.code,
         record_key=current.key,

@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xinyong.text import (
+    PREFECTURES,
+    PROVINCES,
+    clean_field,
+    collapse_space,
+    defuse_formula,
+    looks_like_formula,
+    normalize_brackets,
+    normalize_name,
+    normalize_org_name,
+    org_name_core,
+    pinyin_initials,
+    pinyin_key,
+    strip_control,
+    to_halfwidth,
+    to_simplified,
+)
+
+
+def test_full_width_letters_digits_and_space_become_half_width() -> None:
+    assert to_halfwidth("ＡＢＣ　１２３（ｘ）") == "ABC 123(x)"
+
+
+def test_half_width_leaves_other_compatibility_characters_alone() -> None:
+    # NFKC on the whole string would turn these into 1, fi and 1⁄2.
+    assert to_halfwidth("①ﬁ½。、") == "①ﬁ½。、"
+
+
+def test_collapse_space_folds_ideographic_and_no_break_spaces() -> None:
+    assert collapse_space("  张\u3000\u3000三 \u00a0 丰\t") == "张 三 丰"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("（2024）京0105执1234号", "(2024)京0105执1234号"),
+        ("国市监信规〔2021〕3号", "国市监信规[2021]3号"),
+        ("【通知】［附件］", "[通知][附件]"),
+    ],
+)
+def test_brackets_are_normalised(raw: str, expected: str) -> None:
+    assert normalize_brackets(raw) == expected
+
+
+def test_traditional_becomes_simplified() -> None:
+    assert to_simplified("華為技術有限公司") == "华为技术有限公司"
+    assert to_simplified("张伟 Zhang") == "张伟 Zhang"
+
+
+def test_strip_control_reports_removal_and_keeps_tab_and_newline() -> None:
+    assert strip_control("a\x00b\x1bc\x85d\x7f") == ("abcd", True)
+    cleaned = strip_control("第一行\n\t第二行")
+    assert cleaned.text == "第一行\n\t第二行"
+    assert cleaned.removed is False
+
+
+def test_clean_field_trims_full_width_space_bom_and_controls() -> None:
+    assert clean_field("\ufeff\u3000 北京某某科技有限公司\x00\r\n ") == "北京某某科技有限公司"
+    # Interior full-width characters are kept as written.
+    assert clean_field(" ＡＢＣ 公司 ") == "ＡＢＣ 公司"
+
+
+def test_clean_field_composes_decomposed_characters() -> None:
+    assert clean_field("Zha\u0301ng") == "Zh\u00e1ng"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("张 伟", "張偉"),
+        ("买买提·艾力", "买买提•艾力"),
+        ("买买提‧艾力", "买买提・艾力"),
+        ("Ｊｏｈｎ　Ｓｍｉｔｈ", "john smith"),
+        ("张\u200b伟", "张伟"),
+    ],
+)
+def test_person_names_agree_after_normalisation(a: str, b: str) -> None:
+    assert normalize_name(a) == normalize_name(b)
+
+
+def test_normalize_name_value() -> None:
+    assert normalize_name(" 阿卜杜拉·Ｍａｘ ") == "阿卜杜拉MAX"
+
+
+def test_limited_liability_spellings_agree() -> None:
+    assert normalize_org_name("北京某某科技有限责任公司") == normalize_org_name("北京某某科技有限公司")
+    assert normalize_org_name("北京某某科技有限责任公司") == "北京某某科技有限公司"
+
+
+def test_joint_stock_stays_distinct_from_limited() -> None:
+    joint_stock = normalize_org_name("某某科技股份有限公司")
+    assert joint_stock == "某某科技股份有限公司"
+    assert joint_stock != normalize_org_name("某某科技有限公司")
+    assert normalize_org_name("某某科技股份公司") == joint_stock
+
+
+def test_org_name_full_width_traditional_and_spaces() -> None:
+    assert normalize_org_name("華為技術（北京） 有限責任公司") == "华为技术(北京)有限公司"
+    assert normalize_org_name("ａｂｃ 科技有限公司") == "ABC科技有限公司"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("某某会计师事务所（特殊普通合伙）", "某某会计师事务所(特殊普通合伙)"),
+        ("某某律师事务所普通合伙", "某某律师事务所(普通合伙)"),
+        ("某某投资合伙企业【有限合伙】", "某某投资合伙企业[有限合伙]"),
+        ("某某投资合伙企业(有限合伙)", "某某投资合伙企业(有限合伙)"),
+        ("华为技术有限责任公司北京分公司", "华为技术有限公司北京分公司"),
+    ],
+)
+def test_org_legal_forms_are_canonical(raw: str, expected: str) -> None:
+    assert normalize_org_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("华为技术(北京)有限公司", "华为技术"),
+        ("華為技術（北京）有限責任公司", "华为技术"),
+        ("北京市某某科技有限公司", "某某科技"),
+        ("北京某某科技有限公司", "某某科技"),
+        ("广东省深圳市腾讯计算机系统有限公司", "腾讯计算机系统"),
+        ("内蒙古伊利实业集团股份有限公司", "伊利实业集团"),
+        ("阿里巴巴（中国）网络技术有限公司", "阿里巴巴网络技术"),
+        ("某某投资合伙企业（有限合伙）", "某某投资"),
+        ("华为技术有限公司北京分公司", "华为技术北京分公司"),
+        # A region that is the trade name stays (fewer than three characters would be left).
+        ("北京银行股份有限公司", "北京银行"),
+        # 阿里地区 is a prefecture, but its short form 阿里 is not treated as a region.
+        ("阿里巴巴集团控股有限公司", "阿里巴巴集团控股"),
+    ],
+)
+def test_org_name_core(raw: str, expected: str) -> None:
+    assert org_name_core(raw) == expected
+
+
+def test_org_cores_agree_across_spellings() -> None:
+    assert org_name_core("北京华为技术有限责任公司") == org_name_core("华为技术（北京）有限公司")
+
+
+def test_region_lists_have_the_published_counts() -> None:
+    assert len(PROVINCES) == 34
+    assert len(PREFECTURES) == 333
+    assert len(set(PREFECTURES)) == 333
+    assert ("新疆维吾尔自治区", "新疆") in PROVINCES
+    assert "深圳市" in PREFECTURES
+    assert "延边朝鲜族自治州" in PREFECTURES
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "initials"),
+    [
+        ("张伟", "zhangwei", "zw"),
+        ("張偉", "zhangwei", "zw"),
+        ("Zhang Wei", "zhangwei", "zw"),
+        ("ZHĀNG Wěi", "zhangwei", "zw"),
+        ("Ｚｈａｎｇ　Ｗｅｉ", "zhangwei", "zw"),
+        ("重庆", "chongqing", "cq"),
+        ("吕布", "lvbu", "lb"),
+        ("买买提·艾力", "maimaitiaili", "mmtal"),
+        ("Zhang-Wei 2", "zhangwei", "zw"),
+        ("", "", ""),
+    ],
+)
+def test_pinyin_keys(raw: str, key: str, initials: str) -> None:
+    assert pinyin_key(raw) == key
+    assert pinyin_initials(raw) == initials
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "=cmd|'/c calc'!A1", "\t=1", "\r=1", " =1", "\tplain", "＝1", "-"],
+)
+def test_formula_cells_are_detected(cell: str) -> None:
+    assert looks_like_formula(cell)
+    assert defuse_formula(cell) == "'" + cell
+
+
+@pytest.mark.parametrize(
+    "cell", ["-12.5", "-12", "+3.5", "-1e5", "12-5", "张三", "", "a=b", "2024-01-10", "(2024)京0105执1234号"]
+)
+def test_ordinary_cells_are_not_formulas(cell: str) -> None:
+    assert not looks_like_formula(cell)
+    assert defuse_formula(cell) == cell
+
+
+@given(st.text(max_size=30))
+def test_org_normalisation_is_idempotent(s: str) -> None:
+    once = normalize_org_name(s)
+    assert normalize_org_name(once) == once
+
+
+@given(st.text(max_size=30))
+def test_name_normalisation_is_idempotent(s: str) -> None:
+    once = normalize_name(s)
+    assert normalize_name(once) == once
