@@ -1,0 +1,116 @@
+"""Roles between subjects over time, chiefly who was an organisation's legal representative on which days.
+
+Each (organisation, role) has a timeline of non-overlapping periods, ends inclusive. Naming a new holder
+from a day ends the period that covered that day on the day before; nothing is deleted, so the history of
+who represented the company when stays answerable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, or_, select, update
+
+from xinyong.store.schema import subject_roles
+
+LEGAL_REPRESENTATIVE = "legal_representative"
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRow:
+    """A person holding a role in an organisation from `valid_from` to `valid_to` (inclusive; None: held)."""
+
+    pk: int
+    org_pk: int
+    person_pk: int
+    role: str
+    valid_from: date
+    valid_to: date | None
+    source_record_pk: int | None
+
+    def held_on(self, day: date) -> bool:
+        """Whether the role was held on that day."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+def set_holder(
+    conn: Connection,
+    org_pk: int,
+    person_pk: int,
+    valid_from: date,
+    *,
+    role: str = LEGAL_REPRESENTATIVE,
+    source_record_pk: int | None = None,
+) -> RoleRow:
+    """Name `person_pk` holder of the role from `valid_from` until the next known change; idempotent."""
+    timeline = [period for period in history(conn, org_pk, role=role) if _nonempty(period)]
+    covering = next((period for period in timeline if period.held_on(valid_from)), None)
+    if covering is not None and covering.person_pk == person_pk:
+        return covering
+    later = [period.valid_from for period in timeline if period.valid_from > valid_from]
+    until = min(later) - timedelta(days=1) if later else None
+    if covering is not None:
+        # A period that started the same day ends before it began: the earlier claim, kept as history.
+        conn.execute(
+            update(subject_roles)
+            .where(subject_roles.c.pk == covering.pk)
+            .values(valid_to=valid_from - timedelta(days=1))
+        )
+    statement = subject_roles.insert().values(
+        org_pk=org_pk,
+        person_pk=person_pk,
+        role=role,
+        valid_from=valid_from,
+        valid_to=until,
+        source_record_pk=source_record_pk,
+    )
+    pk = conn.execute(statement.returning(subject_roles.c.pk)).scalar_one()
+    return RoleRow(pk, org_pk, person_pk, role, valid_from, until, source_record_pk)
+
+
+def set_legal_rep(
+    conn: Connection, org_pk: int, person_pk: int, valid_from: date, *, source_record_pk: int | None = None
+) -> RoleRow:
+    """Name the organisation's legal representative from `valid_from` on."""
+    return set_holder(conn, org_pk, person_pk, valid_from, source_record_pk=source_record_pk)
+
+
+def history(conn: Connection, org_pk: int, *, role: str = LEGAL_REPRESENTATIVE) -> list[RoleRow]:
+    """Every period of the role in the organisation, earliest first."""
+    query = (
+        select(subject_roles)
+        .where(subject_roles.c.org_pk == org_pk, subject_roles.c.role == role)
+        .order_by(subject_roles.c.valid_from, subject_roles.c.pk)
+    )
+    return [_row(row) for row in conn.execute(query)]
+
+
+def holder_on(
+    conn: Connection, org_pk: int, day: date, *, role: str = LEGAL_REPRESENTATIVE
+) -> RoleRow | None:
+    """Who held the role in the organisation on that day."""
+    return next((period for period in history(conn, org_pk, role=role) if period.held_on(day)), None)
+
+
+def held_by(
+    conn: Connection, person_pk: int, *, on: date | None = None, role: str = LEGAL_REPRESENTATIVE
+) -> list[RoleRow]:
+    """The roles a person held (on a day, or ever), so a measure can reach them through an organisation."""
+    query = select(subject_roles).where(subject_roles.c.person_pk == person_pk, subject_roles.c.role == role)
+    if on is not None:
+        query = query.where(
+            subject_roles.c.valid_from <= on,
+            or_(subject_roles.c.valid_to.is_(None), subject_roles.c.valid_to >= on),
+        )
+    rows = [_row(row) for row in conn.execute(query.order_by(subject_roles.c.valid_from, subject_roles.c.pk))]
+    return [period for period in rows if _nonempty(period)]
+
+
+def _nonempty(period: RoleRow) -> bool:
+    return period.valid_to is None or period.valid_to >= period.valid_from
+
+
+def _row(row: Row[Any]) -> RoleRow:
+    return RoleRow(**row._mapping)
