@@ -87,13 +87,16 @@ def test_checking_a_missing_sqlite_file_does_not_create_it(tmp_path: Path) -> No
 
 def test_older_schema_revision_asks_for_init(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     # As if this code shipped a second migration that the database has not had yet.
-    monkeypatch.setattr(migrate, "head_revision", lambda: "0002")
-    monkeypatch.setattr(migrate, "known_revisions", lambda: {"0001", "0002"})
+    head = migrate.head_revision()
+    known = migrate.known_revisions()
+    nxt = f"{int(head) + 1:04d}"
+    monkeypatch.setattr(migrate, "head_revision", lambda: nxt)
+    monkeypatch.setattr(migrate, "known_revisions", lambda: {*known, nxt})
     stale = Store(store.url)
     try:
         with (
             pytest.raises(
-                StoreError, match="schema revision 0001, this version needs 0002: run `xinyong init`"
+                StoreError, match=f"schema revision {head}, this version needs {nxt}: run `xinyong init`"
             ),
             stale.connect(),
         ):

@@ -11,6 +11,9 @@ from typer.testing import CliRunner
 from xinyong.cli.app import app
 from xinyong.errors import StoreError
 from xinyong.store import Store
+from xinyong.store.migrate import head_revision as _head
+
+HEAD = _head()
 
 
 def test_init_twice_reports_the_revision(db_url: str) -> None:
@@ -21,8 +24,8 @@ def test_init_twice_reports_the_revision(db_url: str) -> None:
     second = runner.invoke(app, ["init", "--json"], env=env)
     assert second.exit_code == 0, second.output
     shown = Store(db_url).display_url
-    assert json.loads(first.stdout) == {"database": shown, "revision": "0001", "previous": None}
-    assert json.loads(second.stdout) == {"database": shown, "revision": "0001", "previous": "0001"}
+    assert json.loads(first.stdout) == {"database": shown, "revision": HEAD, "previous": None}
+    assert json.loads(second.stdout) == {"database": shown, "revision": HEAD, "previous": HEAD}
     store = Store(db_url)
     try:
         store.check()
@@ -34,7 +37,7 @@ def test_init_prints_a_line_without_json(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db' / 'x.db'}"
     result = CliRunner().invoke(app, ["init"], env={"XINYONG_DATABASE_URL": url})
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"database {url} created at schema revision 0001"
+    assert result.stdout.strip() == f"database {url} created at schema revision {HEAD}"
 
 
 @pytest.mark.integration

@@ -215,3 +215,9 @@ RECORD_FIELD_LIMITS: dict[str, int] = {
     for column in records.columns
     if isinstance(column.type, String) and column.type.length is not None
 }
+
+# Tables owned by later capabilities live in their own modules on this same metadata, so one
+# migration history and one autogenerate comparison cover them all.
+from xinyong.store import schema_access, schema_due_process, schema_linkage, schema_ratings  # noqa: E402
+
+__all__ = ["schema_access", "schema_due_process", "schema_linkage", "schema_ratings"]

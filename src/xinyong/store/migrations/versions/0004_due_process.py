@@ -1,0 +1,20 @@
+"""objections, repairs and notices
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+from __future__ import annotations
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Create the tables of schema_due_process.py (none yet)."""
+
+
+def downgrade() -> None:
+    """Drop them."""

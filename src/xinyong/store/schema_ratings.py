@@ -1,0 +1,7 @@
+"""Tables for ratings, model versions and inspection draws (on the shared metadata)."""
+
+from __future__ import annotations
+
+from xinyong.store.schema import metadata
+
+__all__ = ["metadata"]
