@@ -8,11 +8,13 @@ refuses rows that do not continue the log without a gap.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select, text
 
-from xinyong.audit.entries import AuditRow
+from xinyong.audit.entries import GENESIS, AuditEntry, AuditRow, seal
 from xinyong.errors import Conflict
 from xinyong.store.schema import audit_log
 
@@ -43,6 +45,37 @@ def append(conn: Connection, rows: Iterable[AuditRow]) -> int:
             )
     conn.execute(audit_log.insert(), [_params(row) for row in batch])
     return len(batch)
+
+
+@dataclass(frozen=True)
+class Event:
+    """An entry to write: who, in which role, did what to which object, why, and how it went."""
+
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    object: str
+    result: str = "ok"
+    purpose: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def record(conn: Connection, events: Iterable[Event]) -> list[AuditRow]:
+    """Seal events after the current tail and append them in the caller's transaction (locks the tail)."""
+    batch = list(events)
+    if not batch:
+        return []
+    last = tail(conn, lock=True)
+    first = (last.seq if last is not None else 0) + 1
+    prev = bytes.fromhex(last.chain_hash) if last is not None else GENESIS
+    entries = [
+        AuditEntry(first + i, e.at, e.actor, e.role, e.action, e.object, e.purpose, e.result, e.detail)
+        for i, e in enumerate(batch)
+    ]
+    rows = list(seal(entries, prev))
+    conn.execute(audit_log.insert(), [_params(row) for row in rows])
+    return rows
 
 
 def read_range(conn: Connection, first: int = 1, last: int | None = None) -> list[AuditRow]:
