@@ -16,7 +16,8 @@ from xinyong.store.schema import metadata
 
 HEAD = head_revision()
 
-TABLES = {"subjects", "subject_roles", "batches", "records", "audit_log", "meta", "alembic_version"}
+CORE_TABLES = {"subjects", "subject_roles", "batches", "records", "audit_log", "meta", "alembic_version"}
+TABLES = CORE_TABLES | set(metadata.tables)
 
 
 def _diff(store: Store, target: sa.MetaData) -> list[Any]:

@@ -7,6 +7,8 @@ transaction. The repository modules (`subjects`, `roles`, `records`, `bulk_recor
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
+
 from xinyong.store.batches import BatchCounts, BatchRow
 from xinyong.store.engine import make_engine
 from xinyong.store.records import LinkUpdate, RecordData, RecordRow
@@ -17,6 +19,7 @@ from xinyong.store.unit_of_work import Store
 __all__ = [
     "BatchCounts",
     "BatchRow",
+    "Connection",
     "LinkUpdate",
     "NewSubject",
     "RecordData",

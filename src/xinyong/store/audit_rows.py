@@ -83,9 +83,7 @@ def read_range(conn: Connection, first: int = 1, last: int | None = None) -> lis
     return list(iter_rows(conn, first, last))
 
 
-def iter_rows(
-    conn: Connection, first: int = 1, last: int | None = None, *, chunk: int = 5000
-) -> Iterator[AuditRow]:
+def iter_rows(conn: Connection, first: int = 1, last: int | None = None, *, chunk: int = 5000) -> Iterator[AuditRow]:
     """Rows from `first` on, a chunk at a time, so verifying a long log never holds it all in memory."""
     start = first
     while True:
@@ -101,9 +99,7 @@ def iter_rows(
 
 def for_object(conn: Connection, object_: str, *, limit: int = 100) -> list[AuditRow]:
     """The latest rows about one object, newest first: who looked at a subject's file, when and why."""
-    query = (
-        select(audit_log).where(audit_log.c.object == object_).order_by(audit_log.c.seq.desc()).limit(limit)
-    )
+    query = select(audit_log).where(audit_log.c.object == object_).order_by(audit_log.c.seq.desc()).limit(limit)
     return [_row(row) for row in conn.execute(query)]
 
 

@@ -129,3 +129,23 @@ def with_content(conn: Connection, agency: str, file_sha256: str) -> list[BatchR
 
 def _row(row: Row[Any]) -> BatchRow:
     return BatchRow(**row._mapping)
+
+
+def record_progress(conn: Connection, pk: int, counts: BatchCounts, *, quarantine_path: str | None = None) -> None:
+    """Store a running batch's counts so far (and where its rejected rows go) in the unit of work that stored
+    those rows, so a batch cut short still says how far it got."""
+    values: dict[str, Any] = {
+        "rows": counts.rows,
+        "accepted": counts.accepted,
+        "rejected": counts.rejected,
+        "unchanged": counts.unchanged,
+        "superseded": counts.superseded,
+    }
+    if quarantine_path is not None:
+        values["quarantine_path"] = quarantine_path
+    result = conn.execute(update(batches).where(batches.c.pk == pk, batches.c.status == "running").values(**values))
+    if result.rowcount != 1:
+        existing = get(conn, pk)
+        if existing is None:
+            raise NotFound(f"batch {pk} does not exist", field="batch")
+        raise Conflict(f"batch {pk} is already {existing.status}", field="batch")

@@ -59,9 +59,7 @@ def supersede_many(conn: Connection, pks: Sequence[int], *, at: datetime) -> int
     for start in range(0, len(pks), CHUNK):
         chunk = pks[start : start + CHUNK]
         result = conn.execute(
-            update(records)
-            .where(records.c.pk.in_(chunk), records.c.superseded_at.is_(None))
-            .values(superseded_at=at)
+            update(records).where(records.c.pk.in_(chunk), records.c.superseded_at.is_(None)).values(superseded_at=at)
         )
         ended += result.rowcount
     if ended != len(set(pks)):
@@ -98,9 +96,7 @@ def _copy(conn: Connection, rows: Sequence[RecordData], pks: Sequence[int], reco
             copy.write_row((pk, *values, recorded_at, None))
 
 
-def _executemany(
-    conn: Connection, rows: Sequence[RecordData], pks: Sequence[int], recorded_at: datetime
-) -> None:
+def _executemany(conn: Connection, rows: Sequence[RecordData], pks: Sequence[int], recorded_at: datetime) -> None:
     # The column types' own bind processors turn values into what SQLite stores, exactly as a Core insert
     # would, without building a dict per row; one prepared statement then runs for every row.
     dialect = conn.dialect
@@ -126,3 +122,65 @@ def _executemany(
 
 def _json(value: Mapping[str, Any]) -> str:
     return json.dumps(dict(value), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentState:
+    """A record's current version as ingestion weighs a re-send: its content hash and how it was linked."""
+
+    pk: int
+    version: int
+    row_hash: str
+    subject_kind: str
+    subject_name: str
+    subject_id_raw: str | None
+    subject_pk: int | None
+    link: str
+    link_probability: float | None
+    link_run: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownRecord:
+    """Everything stored of one agency record: its current version (if any), its highest version number and
+    the content hash of every version it has had."""
+
+    current: CurrentState | None
+    last_version: int
+    hashes: frozenset[str]
+
+
+def known_records(conn: Connection, agency: str, record_ids: Iterable[str]) -> dict[str, KnownRecord]:
+    """Each of an agency's records that is stored, keyed by record_id, read in one query per CHUNK keys."""
+    columns = (
+        records.c.record_id,
+        records.c.superseded_at,
+        records.c.pk,
+        records.c.version,
+        records.c.row_hash,
+        records.c.subject_kind,
+        records.c.subject_name,
+        records.c.subject_id_raw,
+        records.c.subject_pk,
+        records.c.link,
+        records.c.link_probability,
+        records.c.link_run,
+    )
+    current: dict[str, CurrentState] = {}
+    last: dict[str, int] = {}
+    hashes: dict[str, set[str]] = {}
+    wanted = sorted(set(record_ids))
+    for start in range(0, len(wanted), CHUNK):
+        query = select(*columns).where(
+            records.c.agency == agency, records.c.record_id.in_(wanted[start : start + CHUNK])
+        )
+        for record_id, superseded_at, *state in conn.execute(query):
+            version, row_hash = state[1], state[2]
+            hashes.setdefault(record_id, set()).add(row_hash)
+            last[record_id] = max(last.get(record_id, 0), version)
+            if superseded_at is None:
+                current[record_id] = CurrentState(*state)
+    return {
+        record_id: KnownRecord(current.get(record_id), last[record_id], frozenset(seen))
+        for record_id, seen in hashes.items()
+    }

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, 
 from sqlalchemy.exc import IntegrityError
 
 from xinyong.errors import Conflict, NotFound
+from xinyong.store import changes
 from xinyong.store.engine import error_line
 from xinyong.store.schema import records
 
@@ -138,9 +139,7 @@ def current(conn: Connection, agency: str, record_id: str, *, lock: bool = False
 def history(conn: Connection, agency: str, record_id: str) -> list[RecordRow]:
     """Every version of an agency record, oldest first."""
     query = (
-        select(records)
-        .where(records.c.agency == agency, records.c.record_id == record_id)
-        .order_by(records.c.version)
+        select(records).where(records.c.agency == agency, records.c.record_id == record_id).order_by(records.c.version)
     )
     return [row_from(row) for row in conn.execute(query)]
 
@@ -157,9 +156,7 @@ def supersede(conn: Connection, data: RecordData, *, at: datetime) -> RecordRow:
             field="recorded_at",
         )
     ended = conn.execute(
-        update(records)
-        .where(records.c.pk == old.pk, records.c.superseded_at.is_(None))
-        .values(superseded_at=at)
+        update(records).where(records.c.pk == old.pk, records.c.superseded_at.is_(None)).values(superseded_at=at)
     )
     if ended.rowcount != 1:
         raise Conflict(f"record {data.key} was superseded by someone else meanwhile", field="record_id")
@@ -247,10 +244,15 @@ def count(conn: Connection, *, agency: str | None = None, current_only: bool = F
     return int(conn.execute(query).scalar_one())
 
 
-def set_links(conn: Connection, updates: Sequence[LinkUpdate]) -> int:
-    """Store linkage's verdicts in place: resolving a subject is the registry's act, not a new version."""
+def set_links(conn: Connection, updates: Sequence[LinkUpdate], *, at: datetime | None = None) -> int:
+    """Store linkage's verdicts in place: resolving a subject is the registry's act, not a new version.
+
+    Both the subjects a record leaves and the ones it joins are marked changed, so screening republishes them.
+    """
     if not updates:
         return 0
+    before = conn.execute(select(records.c.subject_pk).where(records.c.pk.in_([u.pk for u in updates]))).scalars()
+    changes.touch(conn, [*before, *(u.subject_pk for u in updates)], "link", at=at)
     statement = (
         update(records)
         .where(records.c.pk == bindparam("target_pk"))

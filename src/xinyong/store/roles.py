@@ -7,12 +7,14 @@ who represented the company when stays answerable.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, or_, select, update
 
+from xinyong.store import changes
 from xinyong.store.schema import subject_roles
 
 LEGAL_REPRESENTATIVE = "legal_representative"
@@ -67,6 +69,7 @@ def set_holder(
         source_record_pk=source_record_pk,
     )
     pk = conn.execute(statement.returning(subject_roles.c.pk)).scalar_one()
+    changes.touch(conn, [org_pk, person_pk], "role")
     return RoleRow(pk, org_pk, person_pk, role, valid_from, until, source_record_pk)
 
 
@@ -87,9 +90,7 @@ def history(conn: Connection, org_pk: int, *, role: str = LEGAL_REPRESENTATIVE) 
     return [_row(row) for row in conn.execute(query)]
 
 
-def holder_on(
-    conn: Connection, org_pk: int, day: date, *, role: str = LEGAL_REPRESENTATIVE
-) -> RoleRow | None:
+def holder_on(conn: Connection, org_pk: int, day: date, *, role: str = LEGAL_REPRESENTATIVE) -> RoleRow | None:
     """Who held the role in the organisation on that day."""
     return next((period for period in history(conn, org_pk, role=role) if period.held_on(day)), None)
 
@@ -114,3 +115,102 @@ def _nonempty(period: RoleRow) -> bool:
 
 def _row(row: Row[Any]) -> RoleRow:
     return RoleRow(**row._mapping)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleClaim:
+    """A record's word that a person held a role in an organisation from a day on."""
+
+    org_pk: int
+    person_pk: int
+    valid_from: date
+    source_record_pk: int | None = None
+    role: str = LEGAL_REPRESENTATIVE
+
+
+@dataclass(slots=True)
+class _Period:
+    # A period being worked on in memory: pk None until inserted; `order` sorts it as history() would.
+    pk: int | None
+    person_pk: int
+    valid_from: date
+    valid_to: date | None
+    source_record_pk: int | None
+    order: int
+    changed: bool = False
+
+    def held_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def nonempty(self) -> bool:
+        return self.valid_to is None or self.valid_to >= self.valid_from
+
+
+def set_holders(conn: Connection, claims: Sequence[RoleClaim]) -> int:
+    """Apply many claims at once, exactly as `set_holder` one after another in order of their first day.
+
+    One read of the organisations' timelines and one write of what changed, however many claims: the ingest
+    of a whole register names thousands of legal representatives per chunk. Returns the periods added.
+    """
+    if not claims:
+        return 0
+    timelines = _timelines(conn, {(claim.org_pk, claim.role) for claim in claims})
+    fresh: list[tuple[tuple[int, str], _Period]] = []
+    next_order = 1 + max((p.order for periods in timelines.values() for p in periods), default=0)
+    for claim in sorted(claims, key=lambda c: (c.org_pk, c.role, c.valid_from)):
+        periods = timelines.setdefault((claim.org_pk, claim.role), [])
+        timeline = sorted((p for p in periods if p.nonempty()), key=lambda p: (p.valid_from, p.order))
+        covering = next((p for p in timeline if p.held_on(claim.valid_from)), None)
+        if covering is not None and covering.person_pk == claim.person_pk:
+            continue
+        later = [p.valid_from for p in timeline if p.valid_from > claim.valid_from]
+        until = min(later) - timedelta(days=1) if later else None
+        if covering is not None:
+            covering.valid_to = claim.valid_from - timedelta(days=1)
+            covering.changed = True
+        period = _Period(None, claim.person_pk, claim.valid_from, until, claim.source_record_pk, next_order)
+        next_order += 1
+        periods.append(period)
+        fresh.append(((claim.org_pk, claim.role), period))
+    ended = [
+        {"target_pk": p.pk, "new_valid_to": p.valid_to}
+        for periods in timelines.values()
+        for p in periods
+        if p.pk is not None and p.changed
+    ]
+    if ended:
+        conn.execute(
+            update(subject_roles)
+            .where(subject_roles.c.pk == bindparam("target_pk"))
+            .values(valid_to=bindparam("new_valid_to")),
+            ended,
+        )
+    if fresh:
+        conn.execute(
+            subject_roles.insert(),
+            [
+                {
+                    "org_pk": org_pk,
+                    "person_pk": p.person_pk,
+                    "role": role,
+                    "valid_from": p.valid_from,
+                    "valid_to": p.valid_to,
+                    "source_record_pk": p.source_record_pk,
+                }
+                for (org_pk, role), p in fresh
+            ],
+        )
+    return len(fresh)
+
+
+def _timelines(conn: Connection, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], list[_Period]]:
+    found: dict[tuple[int, str], list[_Period]] = {}
+    orgs = sorted({org_pk for org_pk, _ in wanted})
+    for start in range(0, len(orgs), 500):
+        query = select(subject_roles).where(subject_roles.c.org_pk.in_(orgs[start : start + 500]))
+        for row in map(_row, conn.execute(query)):
+            if (row.org_pk, row.role) in wanted:
+                found.setdefault((row.org_pk, row.role), []).append(
+                    _Period(row.pk, row.person_pk, row.valid_from, row.valid_to, row.source_record_pk, row.pk)
+                )
+    return found

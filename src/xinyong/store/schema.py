@@ -218,6 +218,12 @@ RECORD_FIELD_LIMITS: dict[str, int] = {
 
 # Tables owned by later capabilities live in their own modules on this same metadata, so one
 # migration history and one autogenerate comparison cover them all.
-from xinyong.store import schema_access, schema_due_process, schema_linkage, schema_ratings  # noqa: E402
+from xinyong.store import (  # noqa: E402
+    schema_access,
+    schema_due_process,
+    schema_linkage,
+    schema_ratings,
+    schema_screening,
+)
 
-__all__ = ["schema_access", "schema_due_process", "schema_linkage", "schema_ratings"]
+__all__ = ["schema_access", "schema_due_process", "schema_linkage", "schema_ratings", "schema_screening"]

@@ -63,9 +63,7 @@ class Store:
         if current not in migrate.known_revisions():
             raise StoreError(migrate.newer_schema(current))
         if current != head:
-            raise StoreError(
-                f"database is at schema revision {current}, this version needs {head}: run `xinyong init`"
-            )
+            raise StoreError(f"database is at schema revision {current}, this version needs {head}: run `xinyong init`")
         self._ready = True
 
     @contextmanager

@@ -131,15 +131,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["batch_pk"], ["batches.pk"], name=op.f("fk_records_batch_pk_batches")),
         sa.ForeignKeyConstraint(["subject_pk"], ["subjects.pk"], name=op.f("fk_records_subject_pk_subjects")),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_records")),
-        sa.UniqueConstraint(
-            "agency", "record_id", "version", name=op.f("uq_records_agency_record_id_version")
-        ),
+        sa.UniqueConstraint("agency", "record_id", "version", name=op.f("uq_records_agency_record_id_version")),
     )
     op.create_index(op.f("ix_records_batch_pk"), "records", ["batch_pk"], unique=False)
     op.create_index(op.f("ix_records_link"), "records", ["link"], unique=False)
-    op.create_index(
-        op.f("ix_records_record_type_decided_on"), "records", ["record_type", "decided_on"], unique=False
-    )
+    op.create_index(op.f("ix_records_record_type_decided_on"), "records", ["record_type", "decided_on"], unique=False)
     op.create_index(op.f("ix_records_subject_id"), "records", ["subject_id"], unique=False)
     op.create_index(op.f("ix_records_subject_pk"), "records", ["subject_pk"], unique=False)
     op.create_index(
@@ -160,9 +156,7 @@ def upgrade() -> None:
         sa.Column("valid_to", sa.Date(), nullable=True),
         sa.Column("source_record_pk", PK, nullable=True),
         sa.ForeignKeyConstraint(["org_pk"], ["subjects.pk"], name=op.f("fk_subject_roles_org_pk_subjects")),
-        sa.ForeignKeyConstraint(
-            ["person_pk"], ["subjects.pk"], name=op.f("fk_subject_roles_person_pk_subjects")
-        ),
+        sa.ForeignKeyConstraint(["person_pk"], ["subjects.pk"], name=op.f("fk_subject_roles_person_pk_subjects")),
         sa.ForeignKeyConstraint(
             ["source_record_pk"], ["records.pk"], name=op.f("fk_subject_roles_source_record_pk_records")
         ),

@@ -1,0 +1,163 @@
+"""The screening index: measures in force, in memory, keyed by identifier, so a check never touches the
+database. It is built from the published targets and kept current from the change feed; the store stays
+the truth and a restart rebuilds it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from xinyong.catalog.model import Catalog
+from xinyong.domain.decisions import Decision
+from xinyong.domain.files import RoleFile, SubjectFile
+from xinyong.domain.listings import Listing
+from xinyong.domain.subjects import Role, SubjectRef
+from xinyong.errors import InvalidInput
+from xinyong.ids import batch, registry
+from xinyong.rules.decisions import decide
+from xinyong.store import Store, screening, subjects
+from xinyong.store.screening import Target
+
+
+@dataclass(frozen=True, slots=True)
+class BatchError:
+    """A line of a batch check that is not a valid identifier: reported, never silently allowed."""
+
+    id: str
+    error: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "error": self.error, "field": "id"}
+
+
+Result = Decision | BatchError
+
+
+def normalized_id(raw: str) -> str:
+    """A valid identifier in normal form, or InvalidInput naming why (a wrong check digit is never allowed)."""
+    result = registry.check(raw)
+    if not result.valid or result.normalized is None:
+        raise InvalidInput(f"{raw!r} is not a valid USCC or resident ID: {result.reason}", field="id")
+    return result.normalized
+
+
+def file_from(targets: Iterable[Target]) -> SubjectFile:
+    """The subject file the rules need, rebuilt from one subject's published targets."""
+    items = list(targets)
+    first = items[0]
+    subject = SubjectRef(
+        kind="org" if first.target_kind == "org" else "person",
+        key=subjects.subject_key(first.target_pk),
+        id=first.target_id,
+        name=first.target_name,
+    )
+    own: list[Listing] = []
+    via: list[RoleFile] = []
+    for t in sorted(items, key=lambda t: t.key):
+        listing = Listing(
+            list_code=t.list_code,
+            record_key=t.record_key,
+            agency=t.agency,
+            subject_key=subject.key,
+            link="id",  # only id and confirmed links are ever published
+            decision_no=t.decision_no,
+            legal_basis=t.legal_basis,
+            noticed_on=None,
+            start=t.valid_from,
+            end=t.valid_to,
+        )
+        if t.via_role is None:
+            own.append(listing)
+        else:
+            org = SubjectRef(kind="org", key=t.via_id or "", id=t.via_id, name="")
+            role = Role(role=t.via_role, org=org, valid_from=t.valid_from, valid_to=t.valid_to)
+            via.append(RoleFile(role, (listing,)))
+    return SubjectFile(subject=subject, listings=tuple(own), roles=tuple(via))
+
+
+class ScreeningIndex:
+    """Identifier → the subject's file, for every subject a measure reaches at some date."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.cursor = 0
+        self._targets: dict[str, dict[tuple[str, int], Target]] = {}
+        self._files: dict[str, SubjectFile] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def build(cls, store: Store, catalog: Catalog) -> ScreeningIndex:
+        """Load every published target; replaying the events after the starting cursor is idempotent."""
+        index = cls(catalog)
+        with store.connect() as conn:
+            index.cursor = screening.last_event_seq(conn)
+            for target in screening.iter_targets(conn):
+                index._targets.setdefault(target.target_id or "", {})[target.key] = target
+        index._files = {tid: file_from(ts.values()) for tid, ts in index._targets.items()}
+        index.refresh(store)
+        return index
+
+    def refresh(self, store: Store, *, limit: int = 10_000) -> int:
+        """Apply the feed's events since the cursor; returns how many were applied."""
+        applied = 0
+        while True:
+            with store.connect() as conn:
+                events = screening.events_after(conn, self.cursor, limit=limit)
+            if not events:
+                return applied
+            with self._lock:
+                touched: set[str] = set()
+                for event in events:
+                    tid = event.target.target_id
+                    if tid is None:
+                        continue
+                    bucket = self._targets.setdefault(tid, {})
+                    if event.event == "removed":
+                        bucket.pop(event.target.key, None)
+                    else:
+                        bucket[event.target.key] = event.target
+                    touched.add(tid)
+                for tid in touched:
+                    if self._targets.get(tid):
+                        self._files[tid] = file_from(self._targets[tid].values())
+                    else:
+                        self._targets.pop(tid, None)
+                        self._files.pop(tid, None)
+                self.cursor = events[-1].seq
+            applied += len(events)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def file(self, id_value: str) -> SubjectFile | None:
+        return self._files.get(id_value)
+
+    def check(self, raw_id: str, action: str, at: date) -> Decision:
+        """One decision; an invalid identifier is an error, an unknown one is allowed with no subject."""
+        code = normalized_id(raw_id)
+        return decide(self._files.get(code), action, at, self.catalog)
+
+    def check_batch(self, ids: Sequence[str], action: str, at: date) -> list[Result]:
+        """Decisions in the same order; the common "no measure" case costs one dictionary look-up."""
+        if action not in self.catalog.actions:
+            raise InvalidInput(f"unknown action {action!r}", field="action")
+        allow = Decision(subject=None, action=action, at=at, effect="allow")
+        files = self._files
+        catalog = self.catalog
+        out: list[Result] = []
+        append = out.append
+        for code, good in zip(ids, batch.check_characters_ok(ids).tolist(), strict=True):
+            if good:
+                found = files.get(code)
+                append(allow if found is None else decide(found, action, at, catalog))
+                continue
+            try:
+                found = files.get(normalized_id(code))
+            except InvalidInput as exc:
+                append(BatchError(code, exc.one_line()))
+                continue
+            append(allow if found is None else decide(found, action, at, catalog))
+        return out

@@ -1,0 +1,414 @@
+"""What linkage reads and writes: pending records and the subjects they may belong to, runs, explanations,
+and the review queue in which people confirm, reject or reassign what the model was unsure of.
+
+Reads return plain tuples-as-dataclasses with only the columns linkage compares, because a run reads every
+pending record and every subject, and full record rows would cost more than the matching itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select, update
+
+from xinyong.errors import Conflict, NotFound
+from xinyong.store import keys
+from xinyong.store.schema import records, subjects
+from xinyong.store.schema_linkage import link_explanations, link_runs, review_items
+
+__all__ = [
+    "Connection",
+    "EvidenceRow",
+    "ExplanationRow",
+    "LinkRunRow",
+    "ModelLink",
+    "NewLinkRun",
+    "NewReviewItem",
+    "PendingRow",
+    "ReviewItemRow",
+    "SubjectEntry",
+]
+
+#: Keys per IN (...) list: far below SQLite's and PostgreSQL's limits on bound parameters.
+CHUNK = 500
+#: Rows fetched per round trip when streaming a whole table.
+FETCH = 20_000
+#: Links whose subject may lend its attributes to the subject side of a comparison.
+EVIDENCE_LINKS = ("id", "confirmed", "new")
+RUN_PREFIX = "L"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRow:
+    """A current record version still waiting for a subject, with the fields linkage compares."""
+
+    pk: int
+    agency: str
+    record_id: str
+    kind: str
+    name: str
+    id_raw: str | None
+    id_valid: str | None
+    legal_rep_name: str | None
+    legal_rep_id: str | None
+    address: str | None
+    phone: str | None
+    birth_date: date | None
+
+    @property
+    def key(self) -> str:
+        """`agency:record_id`."""
+        return f"{self.agency}:{self.record_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectEntry:
+    """A subject as a candidate for linkage: its identity and its name."""
+
+    pk: int
+    key: str
+    kind: str
+    id_value: str | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRow:
+    """What one record already tied to a subject says about it (legal rep, address, phone, birth date)."""
+
+    subject_pk: int
+    legal_rep_name: str | None
+    legal_rep_id: str | None
+    address: str | None
+    phone: str | None
+    birth_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRunRow:
+    """One subject kind of one linkage run, with the model that made its links."""
+
+    pk: int
+    run: str
+    kind: str
+    backend: str
+    seed: int
+    link_upper: float
+    link_lower: float
+    settings: dict[str, Any]
+    model: dict[str, Any]
+    counts: dict[str, Any]
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewLinkRun:
+    """One subject kind of a run about to be stored; the store names the run."""
+
+    kind: str
+    backend: str
+    seed: int
+    link_upper: float
+    link_lower: float
+    settings: dict[str, Any]
+    model: dict[str, Any]
+    counts: dict[str, Any]
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExplanationRow:
+    """Why a record was put next to a candidate subject (or another pending record)."""
+
+    run: str
+    record_pk: int
+    rank: int
+    probability: float
+    match_weight: float
+    levels: Mapping[str, Any]
+    subject_pk: int | None = None
+    other_record_pk: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewReviewItem:
+    """A record a person must decide, with the candidates the run proposes."""
+
+    run: str
+    record_pk: int
+    record_key: str
+    source: str
+    subject_pk: int
+    probability: float
+    candidates: Sequence[Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItemRow:
+    """A stored review item and, once decided, who decided what and why."""
+
+    pk: int
+    run: str
+    record_pk: int
+    record_key: str
+    source: str
+    subject_pk: int
+    probability: float
+    candidates: list[dict[str, Any]]
+    status: str
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+    decided_subject_pk: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLink:
+    """A current record version linked by the model, for estimating how many such links are wrong."""
+
+    pk: int
+    agency: str
+    record_id: str
+    subject_pk: int
+    probability: float
+
+
+def run_name(pk: int) -> str:
+    """The run name derived from its first row's pk (`L00000042`)."""
+    return f"{RUN_PREFIX}{pk:08d}"
+
+
+# -- reads for a run -------------------------------------------------------------------------------
+
+
+def pending_rows(conn: Connection) -> list[PendingRow]:
+    """Every current version whose link is pending, oldest first."""
+    r = records.c
+    query = (
+        select(
+            r.pk,
+            r.agency,
+            r.record_id,
+            r.subject_kind,
+            r.subject_name,
+            r.subject_id_raw,
+            r.subject_id,
+            r.legal_rep_name,
+            r.legal_rep_id,
+            r.address,
+            r.phone,
+            r.birth_date,
+        )
+        .where(r.link == "pending", r.superseded_at.is_(None))
+        .order_by(r.pk)
+    )
+    return [PendingRow(*row) for row in _stream(conn, query)]
+
+
+def subject_entries(conn: Connection, kind: str) -> list[SubjectEntry]:
+    """Every subject of a kind, by pk."""
+    s = subjects.c
+    query = select(s.pk, s.key, s.kind, s.id_value, s.name).where(s.kind == kind).order_by(s.pk)
+    return [SubjectEntry(*row) for row in _stream(conn, query)]
+
+
+def subject_entries_by_id(conn: Connection, id_values: Sequence[str]) -> dict[str, SubjectEntry]:
+    """Subjects by strong identifier, for the near-miss check of mistyped codes."""
+    found: dict[str, SubjectEntry] = {}
+    wanted = sorted(set(id_values))
+    s = subjects.c
+    for start in range(0, len(wanted), CHUNK):
+        query = select(s.pk, s.key, s.kind, s.id_value, s.name).where(s.id_value.in_(wanted[start : start + CHUNK]))
+        for row in conn.execute(query):
+            entry = SubjectEntry(*row)
+            if entry.id_value is not None:
+                found[entry.id_value] = entry
+    return found
+
+
+def subject_evidence(conn: Connection, kind: str) -> list[EvidenceRow]:
+    """What the current records already tied to subjects of a kind say about them."""
+    r = records.c
+    query = (
+        select(r.subject_pk, r.legal_rep_name, r.legal_rep_id, r.address, r.phone, r.birth_date)
+        .where(
+            r.subject_kind == kind,
+            r.subject_pk.is_not(None),
+            r.link.in_(EVIDENCE_LINKS),
+            r.superseded_at.is_(None),
+        )
+        .order_by(r.subject_pk, r.pk)
+    )
+    return [EvidenceRow(*row) for row in _stream(conn, query)]
+
+
+def rejected_pairs(conn: Connection) -> set[tuple[str, int]]:
+    """(record key, subject pk) pairs a person rejected: never proposed again for that record."""
+    query = select(review_items.c.record_key, review_items.c.subject_pk).where(
+        review_items.c.status.in_(("rejected", "reassigned"))
+    )
+    return {(str(key), int(pk)) for key, pk in conn.execute(query)}
+
+
+def _stream(conn: Connection, query: Any) -> Iterator[Any]:
+    result = conn.execution_options(yield_per=FETCH).execute(query)
+    for partition in result.partitions():
+        yield from partition
+
+
+# -- runs ------------------------------------------------------------------------------------------
+
+
+def save_runs(conn: Connection, kinds: Sequence[NewLinkRun]) -> str:
+    """Store the rows of one run (one per subject kind) and return the run's name, `L` + its first pk."""
+    if not kinds:
+        raise ValueError("a run has at least one subject kind")
+    name = ""
+    for item in kinds:
+        # Allocated one at a time: on SQLite a key is only taken once its row is written.
+        pk = keys.allocate(conn, link_runs, 1)[0]
+        name = name or run_name(pk)
+        conn.execute(link_runs.insert().values(**_fields(item), pk=pk, run=name))
+    return name
+
+
+def runs(conn: Connection, *, run: str | None = None, kind: str | None = None) -> list[LinkRunRow]:
+    """Run rows, newest first."""
+    query = select(link_runs)
+    if run is not None:
+        query = query.where(link_runs.c.run == run)
+    if kind is not None:
+        query = query.where(link_runs.c.kind == kind)
+    return [LinkRunRow(**row._mapping) for row in conn.execute(query.order_by(link_runs.c.pk.desc()))]
+
+
+def run_model(conn: Connection, run: str, kind: str) -> LinkRunRow:
+    """The row of one kind of a run, to reuse its model; NotFound names the run."""
+    found = runs(conn, run=run, kind=kind)
+    if not found:
+        raise NotFound(f"no linkage run {run!r} for {kind} subjects", field="run")
+    return found[0]
+
+
+def save_explanations(conn: Connection, rows: Sequence[ExplanationRow]) -> int:
+    """Store explanations, in chunks so a million of them never make one giant statement."""
+    for start in range(0, len(rows), FETCH):
+        conn.execute(link_explanations.insert(), [_fields(row) for row in rows[start : start + FETCH]])
+    return len(rows)
+
+
+def explanations_for(conn: Connection, record_pk: int) -> list[ExplanationRow]:
+    """Why a record was linked as it was, in every run that considered it, best candidate first."""
+    e = link_explanations.c
+    query = (
+        select(e.run, e.record_pk, e.rank, e.probability, e.match_weight, e.levels, e.subject_pk, e.other_record_pk)
+        .where(e.record_pk == record_pk)
+        .order_by(e.pk)
+    )
+    return [ExplanationRow(*row) for row in conn.execute(query)]
+
+
+# -- review queue ----------------------------------------------------------------------------------
+
+
+def open_reviews(conn: Connection, items: Sequence[NewReviewItem], *, at: datetime) -> list[int]:
+    """Queue records for a person to decide; returns the items' pks."""
+    if not items:
+        return []
+    pks = keys.allocate(conn, review_items, len(items))
+    rows = [
+        {
+            **_fields(item),
+            "candidates": [dict(c) for c in item.candidates],
+            "pk": pk,
+            "status": "open",
+            "created_at": at,
+        }
+        for pk, item in zip(pks, items, strict=True)
+    ]
+    for start in range(0, len(rows), FETCH):
+        conn.execute(review_items.insert(), rows[start : start + FETCH])
+    return pks
+
+
+def review_list(conn: Connection, *, status: str | None = "open", limit: int | None = None) -> list[ReviewItemRow]:
+    """Review items (open ones unless asked otherwise), oldest first."""
+    query = select(review_items)
+    if status is not None:
+        query = query.where(review_items.c.status == status)
+    rows = conn.execute(query.order_by(review_items.c.pk).limit(limit))
+    return [ReviewItemRow(**row._mapping) for row in rows]
+
+
+def review_get(conn: Connection, pk: int, *, lock: bool = False) -> ReviewItemRow:
+    """One review item; NotFound names it."""
+    query = select(review_items).where(review_items.c.pk == pk)
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise NotFound(f"no review item {pk}", field="item")
+    return ReviewItemRow(**row._mapping)
+
+
+def review_decide(
+    conn: Connection,
+    pk: int,
+    *,
+    status: str,
+    by: str,
+    at: datetime,
+    reason: str,
+    subject_pk: int | None,
+) -> None:
+    """Record a person's decision on an open item; deciding twice is a Conflict."""
+    done = conn.execute(
+        update(review_items)
+        .where(review_items.c.pk == pk, review_items.c.status == "open")
+        .values(status=status, decided_by=by, decided_at=at, reason=reason, decided_subject_pk=subject_pk)
+    )
+    if done.rowcount != 1:
+        raise Conflict(f"review item {pk} was already decided", field="item")
+
+
+def review_counts(conn: Connection) -> dict[str, int]:
+    """How many review items are in each status."""
+    query = select(review_items.c.status, func.count()).group_by(review_items.c.status)
+    return {str(status): int(n) for status, n in conn.execute(query)}
+
+
+# -- audit -----------------------------------------------------------------------------------------
+
+
+def model_links(conn: Connection) -> list[ModelLink]:
+    """Current record versions linked by the model, with their probabilities."""
+    r = records.c
+    query = (
+        select(r.pk, r.agency, r.record_id, r.subject_pk, r.link_probability)
+        .where(and_(r.link == "model", r.superseded_at.is_(None)))
+        .order_by(r.pk)
+    )
+    return [ModelLink(*row) for row in _stream(conn, query)]
+
+
+def current_assignments(conn: Connection) -> Iterator[tuple[str, str, str, str, int | None, str | None]]:
+    """(agency, record_id, kind, link, subject pk, subject id_value) of every current version."""
+    r, s = records.c, subjects.c
+    query = (
+        select(r.agency, r.record_id, r.subject_kind, r.link, r.subject_pk, s.id_value)
+        .select_from(records.outerjoin(subjects, r.subject_pk == s.pk))
+        .where(r.superseded_at.is_(None))
+        .order_by(r.pk)
+    )
+    for row in _stream(conn, query):
+        yield (row[0], row[1], row[2], row[3], row[4], row[5])
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}

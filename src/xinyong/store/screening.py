@@ -1,0 +1,200 @@
+"""Repository for screening: subject change marks, published measure targets and the change feed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, select, text
+
+from xinyong.store import records as record_repo
+from xinyong.store.changes import touch
+from xinyong.store.records import RecordRow
+from xinyong.store.schema import records, subject_roles
+from xinyong.store.schema_screening import measure_events, measure_targets, subject_changes
+
+__all__ = ["Event", "Target", "touch"]
+
+_PUBLISH_LOCK = 0x7075626C6973  # "publis": one publisher at a time on PostgreSQL
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A record's list reaching one subject, directly or through a role, over a window (end inclusive)."""
+
+    record_key: str
+    target_pk: int
+    target_id: str | None
+    target_kind: str
+    target_name: str
+    source_pk: int
+    via_role: str | None
+    via_id: str | None
+    list_code: str
+    agency: str
+    decision_no: str | None
+    legal_basis: str
+    valid_from: date
+    valid_to: date | None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.record_key, self.target_pk)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One entry of the change feed: a target's window started, changed or was removed."""
+
+    seq: int
+    at: datetime
+    event: str
+    target: Target
+
+
+def lock_publisher(conn: Connection) -> None:
+    """Serialise publishers (SQLite's unit of work already holds the write lock)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PUBLISH_LOCK})
+
+
+def records_after(conn: Connection, after_pk: int, *, limit: int = 50_000) -> tuple[set[int], int]:
+    """Subjects with record versions stored after a pk, and the last pk read."""
+    rows = conn.execute(
+        select(records.c.pk, records.c.subject_pk).where(records.c.pk > after_pk).order_by(records.c.pk).limit(limit)
+    ).all()
+    if not rows:
+        return set(), after_pk
+    return {r.subject_pk for r in rows if r.subject_pk is not None}, int(rows[-1].pk)
+
+
+def changes_after(conn: Connection, after_seq: int, *, limit: int = 50_000) -> tuple[set[int], int]:
+    """Subjects marked changed after a seq, and the last seq read."""
+    rows = conn.execute(
+        select(subject_changes.c.seq, subject_changes.c.subject_pk)
+        .where(subject_changes.c.seq > after_seq)
+        .order_by(subject_changes.c.seq)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return set(), after_seq
+    return {int(r.subject_pk) for r in rows}, int(rows[-1].seq)
+
+
+def listing_records(
+    conn: Connection, subject_pks: Sequence[int], record_types: Sequence[str]
+) -> dict[int, list[RecordRow]]:
+    """Every version of the listing-type records resolved to these subjects, grouped by subject."""
+    out: dict[int, list[RecordRow]] = {}
+    for chunk in _chunks(subject_pks):
+        query = select(records).where(records.c.subject_pk.in_(chunk), records.c.record_type.in_(record_types))
+        for row in conn.execute(query):
+            rec = record_repo.row_from(row)
+            if rec.subject_pk is not None:
+                out.setdefault(rec.subject_pk, []).append(rec)
+    return out
+
+
+def representatives(
+    conn: Connection, org_pks: Sequence[int], role: str
+) -> dict[int, list[tuple[int, date, date | None]]]:
+    """Who held the role in each organisation and when (end inclusive), oldest period first."""
+    out: dict[int, list[tuple[int, date, date | None]]] = {}
+    for chunk in _chunks(org_pks):
+        query = (
+            select(subject_roles)
+            .where(subject_roles.c.org_pk.in_(chunk), subject_roles.c.role == role)
+            .order_by(subject_roles.c.valid_from)
+        )
+        for row in conn.execute(query):
+            if row.valid_to is None or row.valid_to >= row.valid_from:
+                out.setdefault(row.org_pk, []).append((row.person_pk, row.valid_from, row.valid_to))
+    return out
+
+
+def targets_from(conn: Connection, source_pks: Sequence[int]) -> dict[tuple[str, int], Target]:
+    """The published targets that these subjects' records (or roles in them) created."""
+    out: dict[tuple[str, int], Target] = {}
+    for chunk in _chunks(source_pks):
+        for row in conn.execute(select(measure_targets).where(measure_targets.c.source_pk.in_(chunk))):
+            target = _target(row)
+            out[target.key] = target
+    return out
+
+
+def iter_targets(conn: Connection, *, chunk: int = 20_000) -> Iterator[Target]:
+    """Every published target with an identifier, in pk order, read in chunks."""
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(measure_targets)
+            .where(measure_targets.c.pk > last, measure_targets.c.target_id.is_not(None))
+            .order_by(measure_targets.c.pk)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        last = int(rows[-1].pk)
+        yield from (_target(r) for r in rows)
+
+
+def apply(
+    conn: Connection,
+    added: Sequence[Target],
+    changed: Sequence[Target],
+    removed: Sequence[Target],
+    at: datetime,
+) -> int:
+    """Write target changes and their feed events in one go; returns the number of events."""
+    for target in (*removed, *changed):
+        conn.execute(
+            delete(measure_targets).where(
+                measure_targets.c.record_key == target.record_key,
+                measure_targets.c.target_pk == target.target_pk,
+            )
+        )
+    if added or changed:
+        conn.execute(measure_targets.insert(), [asdict(t) for t in (*added, *changed)])
+    events = [("listed", t) for t in added] + [("changed", t) for t in changed] + [("removed", t) for t in removed]
+    if events:
+        conn.execute(
+            measure_events.insert(),
+            [{"at": at, "event": kind, **_event_fields(t)} for kind, t in events],
+        )
+    return len(events)
+
+
+def events_after(conn: Connection, after_seq: int, *, limit: int = 1000) -> list[Event]:
+    """Feed entries after a cursor, oldest first."""
+    rows = conn.execute(
+        select(measure_events).where(measure_events.c.seq > after_seq).order_by(measure_events.c.seq).limit(limit)
+    ).all()
+    return [Event(int(r.seq), r.at, r.event, _target_of_event(r)) for r in rows]
+
+
+def last_event_seq(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(measure_events.c.seq), 0))).scalar_one())
+
+
+def _event_fields(target: Target) -> dict[str, Any]:
+    fields = asdict(target)
+    fields.pop("source_pk")
+    return fields
+
+
+def _target(row: Row[Any]) -> Target:
+    m = row._mapping
+    return Target(**{name: m[name] for name in Target.__slots__})
+
+
+def _target_of_event(row: Row[Any]) -> Target:
+    m = dict(row._mapping)
+    m["source_pk"] = 0
+    return Target(**{name: m[name] for name in Target.__slots__})
+
+
+def _chunks(pks: Sequence[int], size: int = 5000) -> Iterator[Sequence[int]]:
+    for start in range(0, len(pks), size):
+        yield pks[start : start + size]

@@ -1,0 +1,202 @@
+"""Screening end to end on the store: publishing targets, the index, the legal representative path,
+corrections, confirmed links, replicas, the change feed, and as-of answers."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from xinyong.catalog import default_catalog
+from xinyong.clock import CST, FixedClock
+from xinyong.errors import InvalidInput
+from xinyong.ids import resident_id
+from xinyong.rules.decisions import decide
+from xinyong.screening import BatchError, ScreeningIndex, changes_for, publish, subject_file
+from xinyong.screening.feed import hashed_id
+from xinyong.store import NewSubject, RecordData, Store, records, roles, subjects
+from xinyong.store.records import LinkUpdate
+
+CAT = default_catalog()
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=CST)
+CLOCK = FixedClock(T0)
+PERSON_ID = "11010519491231002X"
+REP_ID = "11010119900307299X"
+ORG_ID = "91350500676532779B"
+DAY = date(2024, 6, 1)
+
+
+def _subject(store: Store, kind: str, id_value: str | None, name: str) -> int:
+    with store.unit_of_work() as conn:
+        row = subjects.create(
+            conn,
+            NewSubject(
+                kind=kind,
+                name=name,
+                name_norm=name,
+                id_kind=None if id_value is None else ("uscc" if kind == "org" else "resident_id"),
+                id_value=id_value,
+            ),
+            at=T0,
+        )
+    return row.pk
+
+
+def _record(record_id: str, subject_pk: int, **kw: Any) -> RecordData:
+    values: dict[str, Any] = {
+        "agency": "court.110105",
+        "record_id": record_id,
+        "record_type": "court.defaulter",
+        "subject_kind": "person",
+        "subject_name": "张三",
+        "subject_pk": subject_pk,
+        "link": "id",
+        "decided_on": date(2024, 1, 10),
+        "valid_to": date(2025, 6, 30),
+        "decision_no": "(2024)京0105执1234号",
+        "row_hash": f"h-{record_id}",
+    }
+    values.update(kw)
+    return RecordData(**values)
+
+
+def _insert(store: Store, data: RecordData, when: datetime = T0) -> None:
+    with store.unit_of_work() as conn:
+        records.insert_version(conn, data, recorded_at=when)
+
+
+@pytest.fixture
+def province(store: Store) -> dict[str, int]:
+    person = _subject(store, "person", PERSON_ID, "张三")
+    rep = _subject(store, "person", REP_ID, "李四")
+    org = _subject(store, "org", ORG_ID, "某某科技有限公司")
+    loose = _subject(store, "person", None, "王五")
+    _insert(store, _record("R1", person))
+    _insert(
+        store,
+        _record(
+            "R2",
+            org,
+            record_type="court.consumption_restriction",
+            subject_kind="org",
+            subject_name="某某科技有限公司",
+            valid_to=None,
+            decision_no="(2024)京0105执99号",
+        ),
+    )
+    with store.unit_of_work() as conn:
+        roles.set_legal_rep(conn, org, rep, date(2020, 1, 1))
+    _insert(store, _record("R3", loose, link="model", subject_name="王五"))
+    return {"person": person, "rep": rep, "org": org, "loose": loose}
+
+
+def test_published_index_denies_with_reasons_and_reaches_the_legal_rep(store: Store, province: dict[str, int]) -> None:
+    assert publish(store, CAT, CLOCK) > 0
+    index = ScreeningIndex.build(store, CAT)
+    d = index.check(PERSON_ID, "air_ticket", DAY)
+    assert (d.effect, d.reasons[0].list, d.reasons[0].record) == ("deny", "defaulter", "court.110105:R1")
+    rep = index.check(REP_ID, "air_ticket", DAY).as_dict()
+    assert rep["allowed"] is False
+    assert rep["reasons"][0]["via"] == {"role": "legal_representative", "of": ORG_ID}
+    assert rep["reasons"][0]["decision_no"] == "(2024)京0105执99号"
+    org = index.check(ORG_ID, "air_ticket", DAY)
+    assert org.effect == "deny"
+    assert index.check(PERSON_ID, "air_ticket", date(2025, 7, 1)).effect == "allow"  # expired by itself
+
+
+def test_the_index_answers_what_the_store_derives(store: Store, province: dict[str, int]) -> None:
+    publish(store, CAT, CLOCK)
+    index = ScreeningIndex.build(store, CAT)
+    with store.connect() as conn:
+        for pk, code in ((province["person"], PERSON_ID), (province["rep"], REP_ID), (province["org"], ORG_ID)):
+            row = subjects.get(conn, pk)
+            assert row is not None
+            slow = subject_file(conn, CAT, row)
+            for action in ("air_ticket", "bank_loan", "honor_award", "gov_procurement_bid"):
+                for day in (date(2023, 1, 1), DAY, date(2026, 1, 1)):
+                    fast = index.check(code, action, day)
+                    assert fast.effect == decide(slow, action, day, CAT).effect, (code, action, day)
+
+
+def test_a_model_link_reaches_nobody_until_a_person_confirms_it(store: Store, province: dict[str, int]) -> None:
+    publish(store, CAT, CLOCK)
+    index = ScreeningIndex.build(store, CAT)
+    assert len(index) == 3  # the person, the organisation and its representative; not the model-linked one
+    with store.unit_of_work() as conn:
+        (r3,) = records.for_subject(conn, province["loose"])
+        records.set_links(conn, [LinkUpdate(pk=r3.pk, subject_pk=province["person"], link="confirmed")])
+    publish(store, CAT, CLOCK)
+    index.refresh(store)
+    reasons = index.check(PERSON_ID, "air_ticket", DAY).reasons
+    assert {r.record for r in reasons} == {"court.110105:R1", "court.110105:R3"}
+
+
+def test_a_fulfilment_reaches_every_replica_and_the_feed(store: Store, province: dict[str, int]) -> None:
+    publish(store, CAT, CLOCK)
+    one, two = ScreeningIndex.build(store, CAT), ScreeningIndex.build(store, CAT)
+    later = T0 + timedelta(days=30)
+    with store.unit_of_work() as conn:
+        current = records.current(conn, "court.110105", "R1")
+        assert current is not None
+        fulfilled = replace(
+            _record("R1", province["person"]), version=2, status="fulfilled", valid_to=date(2024, 3, 30)
+        )
+        records.supersede(conn, fulfilled, at=later)
+    publish(store, CAT, FixedClock(later))
+    for replica in (one, two):
+        replica.refresh(store)
+        assert replica.check(PERSON_ID, "air_ticket", date(2024, 3, 30)).effect == "deny"
+        assert replica.check(PERSON_ID, "air_ticket", date(2024, 3, 31)).effect == "allow"
+    key = b"k" * 32
+    with store.connect() as conn:
+        items, cursor = changes_for(conn, CAT, 0, {"air_ticket"}, key=key)
+        again, _ = changes_for(conn, CAT, cursor, {"air_ticket"}, key=key)
+    assert again == []
+    mine = [i for i in items if i.record == "court.110105:R1"]
+    assert [(i.event, i.valid_to) for i in mine] == [("listed", "2025-06-30"), ("changed", "2024-03-30")]
+    assert all(i.actions == ("air_ticket",) for i in items)
+    assert mine[0].subject == hashed_id(key, PERSON_ID)
+    assert PERSON_ID not in str([i.as_dict() for i in items])
+    rep_items = [i for i in items if i.via is not None]
+    assert rep_items
+    assert rep_items[0].via == {"role": "legal_representative", "of": ORG_ID}
+
+
+def test_known_at_answers_what_the_registry_said_then(store: Store, province: dict[str, int]) -> None:
+    later = T0 + timedelta(days=30)
+    with store.unit_of_work() as conn:
+        records.supersede(
+            conn,
+            replace(_record("R1", province["person"]), version=2, status="revoked", valid_to=date(2024, 3, 30)),
+            at=later,
+        )
+        person = subjects.get(conn, province["person"])
+        assert person is not None
+        then = subject_file(conn, CAT, person, known_at=T0 + timedelta(days=1))
+        now = subject_file(conn, CAT, person)
+    assert decide(then, "air_ticket", DAY, CAT).effect == "deny"
+    assert decide(now, "air_ticket", DAY, CAT).effect == "allow"
+
+
+def test_batch_checks_keep_order_report_bad_ids_and_allow_unknown_ones(store: Store, province: dict[str, int]) -> None:
+    publish(store, CAT, CLOCK)
+    index = ScreeningIndex.build(store, CAT)
+    unknown = resident_id.generate(random.Random(1), "110105", date(1980, 1, 1), female=False)
+    wrong = PERSON_ID[:-1] + "1"
+    out = index.check_batch([unknown, PERSON_ID, wrong, "１１０１０５１９４９１２３１００２Ｘ"], "air_ticket", DAY)
+    assert [getattr(r, "effect", None) for r in out] == ["allow", "deny", None, "deny"]
+    assert out[0] == decide(None, "air_ticket", DAY, CAT)
+    assert isinstance(out[2], BatchError)
+    assert "check character" in out[2].error
+    with pytest.raises(InvalidInput, match="id"):
+        index.check(wrong, "air_ticket", DAY)
+    with pytest.raises(InvalidInput, match="action"):
+        index.check_batch([PERSON_ID], "teleport", DAY)
+
+
+def test_publishing_twice_writes_nothing_new(store: Store, province: dict[str, int]) -> None:
+    assert publish(store, CAT, CLOCK) > 0
+    assert publish(store, CAT, FixedClock(datetime(2024, 4, 1, tzinfo=UTC))) == 0
