@@ -3,21 +3,25 @@ corrections, confirmed links, replicas, the change feed, and as-of answers."""
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from xinyong.catalog import default_catalog
+from xinyong.cli.app import app
 from xinyong.clock import CST, FixedClock
 from xinyong.errors import InvalidInput
 from xinyong.ids import resident_id
 from xinyong.rules.decisions import decide
 from xinyong.screening import BatchError, ScreeningIndex, changes_for, publish, subject_file
 from xinyong.screening.feed import hashed_id
-from xinyong.store import NewSubject, RecordData, Store, records, roles, subjects
+from xinyong.store import NewSubject, RecordData, Store, audit_rows, records, roles, subjects
 from xinyong.store.records import LinkUpdate
 
 CAT = default_catalog()
@@ -200,3 +204,32 @@ def test_batch_checks_keep_order_report_bad_ids_and_allow_unknown_ones(store: St
 def test_publishing_twice_writes_nothing_new(store: Store, province: dict[str, int]) -> None:
     assert publish(store, CAT, CLOCK) > 0
     assert publish(store, CAT, FixedClock(datetime(2024, 4, 1, tzinfo=UTC))) == 0
+
+
+def test_check_command_single_batch_and_audit(
+    store: Store, province: dict[str, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XINYONG_DATABASE_URL", store.url)
+    monkeypatch.setenv("XINYONG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XINYONG_NOW", "2024-06-01")
+    runner = CliRunner()
+    one = runner.invoke(app, ["check", PERSON_ID, "--action", "air_ticket", "--json"])
+    assert one.exit_code == 0, one.output
+    body = json.loads(one.stdout)
+    assert (body["allowed"], body["at"], body["reasons"][0]["list"]) == (False, "2024-06-01", "defaulter")
+    then = runner.invoke(app, ["check", PERSON_ID, "--action", "air_ticket", "--at", "2025-07-01", "--json"])
+    assert json.loads(then.stdout)["effect"] == "allow"
+    bad = runner.invoke(app, ["check", PERSON_ID[:-1] + "1", "--action", "air_ticket"])
+    assert bad.exit_code == 1
+    assert "check character" in bad.stderr
+    ids = tmp_path / "ids.txt"
+    ids.write_text(f"{PERSON_ID}\n{REP_ID}\nnot-an-id\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    many = runner.invoke(app, ["check", "--batch", str(ids), "--action", "air_ticket", "--out", str(out)])
+    assert many.exit_code == 0, many.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line.get("allowed") for line in lines] == [False, False, None]
+    assert lines[2]["field"] == "id"
+    with store.connect() as conn:
+        logged = [r for r in audit_rows.iter_rows(conn) if r.action == "check"]
+    assert {r.object for r in logged} >= {f"subject:{PERSON_ID}", f"subject:{REP_ID}"}

@@ -31,9 +31,7 @@ def test_batch_runs_then_finishes_with_counts(store: Store) -> None:
 
 def test_finishing_twice_or_unknown_is_refused(store: Store) -> None:
     with store.unit_of_work() as conn:
-        pk = batches.start(
-            conn, agency="tax.110000", files=["t.jsonl"], format="jsonl", file_sha256="0", at=T0
-        ).pk
+        pk = batches.start(conn, agency="tax.110000", files=["t.jsonl"], format="jsonl", file_sha256="0", at=T0).pk
         batches.finish(conn, pk, BatchCounts(), at=T0, status="failed")
     with pytest.raises(Conflict, match=f"batch {pk} is already failed"), store.unit_of_work() as conn:
         batches.finish(conn, pk, BatchCounts(), at=T0)

@@ -66,10 +66,7 @@ def test_bulk_correction_supersedes_then_inserts(store: Store, make_record: Make
         assert found["R1"].version == 1
         assert found["R1"].row_hash == "hash-R1"
         ended = bulk_records.supersede_many(conn, [found["R1"].pk, found["R3"].pk], at=at(1))
-        fixes = [
-            make_record(k, version=found[k].version + 1, status="fulfilled", row_hash="h2")
-            for k in ("R1", "R3")
-        ]
+        fixes = [make_record(k, version=found[k].version + 1, status="fulfilled", row_hash="h2") for k in ("R1", "R3")]
         bulk_records.bulk_insert(conn, fixes, recorded_at=at(1))
     assert ended == 2
     with store.connect() as conn:

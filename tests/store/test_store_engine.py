@@ -95,9 +95,7 @@ def test_older_schema_revision_asks_for_init(store: Store, monkeypatch: pytest.M
     stale = Store(store.url)
     try:
         with (
-            pytest.raises(
-                StoreError, match=f"schema revision {head}, this version needs {nxt}: run `xinyong init`"
-            ),
+            pytest.raises(StoreError, match=f"schema revision {head}, this version needs {nxt}: run `xinyong init`"),
             stale.connect(),
         ):
             pass

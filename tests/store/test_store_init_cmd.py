@@ -44,8 +44,11 @@ def test_init_prints_a_line_without_json(tmp_path: Path) -> None:
 def test_init_on_an_unreachable_database_is_a_store_error() -> None:
     env = {"XINYONG_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
     result = CliRunner().invoke(app, ["init"], env=env)
-    assert isinstance(result.exception, StoreError)
-    assert "127.0.0.1:1" in str(result.exception)
+    assert result.exit_code == StoreError.exit_code
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: ")
+    assert "127.0.0.1:1" in line
+    assert "Traceback" not in result.output
 
 
 def test_init_has_help() -> None:

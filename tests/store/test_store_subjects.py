@@ -67,9 +67,7 @@ def test_one_subject_per_identifier(store: Store) -> None:
 def test_legal_representative_history(store: Store) -> None:
     with store.unit_of_work() as conn:
         org = subjects.create(conn, ORG, at=T0)
-        zhang, li, wang = subjects.create_many(
-            conn, [_person("张三"), _person("李四"), _person("王五")], at=T0
-        )
+        zhang, li, wang = subjects.create_many(conn, [_person("张三"), _person("李四"), _person("王五")], at=T0)
         roles.set_legal_rep(conn, org.pk, zhang.pk, date(2020, 1, 1))
         roles.set_legal_rep(conn, org.pk, li.pk, date(2023, 7, 1))
         again = roles.set_legal_rep(conn, org.pk, li.pk, date(2024, 1, 1))  # already holds it: no change
@@ -79,10 +77,7 @@ def test_legal_representative_history(store: Store) -> None:
     assert again.valid_from == date(2023, 7, 1)
     with store.connect() as conn:
         timeline = [(r.person_pk, r.valid_from, r.valid_to) for r in roles.history(conn, org.pk)]
-        on_day = {
-            d: roles.holder_on(conn, org.pk, d)
-            for d in (date(2018, 4, 30), date(2022, 6, 30), date(2023, 7, 1))
-        }
+        on_day = {d: roles.holder_on(conn, org.pk, d) for d in (date(2018, 4, 30), date(2022, 6, 30), date(2023, 7, 1))}
         zhang_roles = roles.held_by(conn, zhang.pk)
         zhang_now = roles.held_by(conn, zhang.pk, on=date(2024, 1, 1))
     assert timeline == [

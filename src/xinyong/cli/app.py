@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
+from typer import _click  # typer vendors click; its Context is the one commands receive
+from typer.core import TyperGroup
 
 from xinyong.errors import XinyongError
 
+
+class _Commands(TyperGroup):
+    """The command group: a XinyongError from any command is one line on stderr and its exit code."""
+
+    def invoke(self, ctx: _click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except XinyongError as exc:
+            typer.echo(f"error: {exc.one_line()}", err=True)
+            ctx.exit(exc.exit_code)
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="xinyong",
     help="xinyong: a public credit information system with due process built in.",
     no_args_is_help=True,
@@ -17,9 +33,9 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-from xinyong.cli import catalog_cmd, demo_cmd, ids_cmd, store_cmd  # noqa: E402
+from xinyong.cli import catalog_cmd, check_cmd, demo_cmd, ids_cmd, store_cmd  # noqa: E402
 
-for _module in (ids_cmd, catalog_cmd, store_cmd, demo_cmd):
+for _module in (ids_cmd, catalog_cmd, store_cmd, demo_cmd, check_cmd):
     _module.register(app)
 
 
