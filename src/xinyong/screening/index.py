@@ -17,7 +17,7 @@ from xinyong.domain.listings import Listing
 from xinyong.domain.subjects import Role, SubjectRef
 from xinyong.errors import InvalidInput
 from xinyong.ids import batch, registry
-from xinyong.rules.decisions import decide
+from xinyong.rules.decisions import Applicable, applicable, decide, decide_from, subject_of
 from xinyong.store import Store, screening, subjects
 from xinyong.store.screening import Target
 
@@ -86,6 +86,8 @@ class ScreeningIndex:
         self.cursor = 0
         self._targets: dict[str, dict[tuple[str, int], Target]] = {}
         self._files: dict[str, SubjectFile] = {}
+        # (identifier, action) → what could apply on any day; filled on first use, dropped on change.
+        self._candidates: dict[tuple[str, str], tuple[dict[str, Any], tuple[Applicable, ...]]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -120,6 +122,7 @@ class ScreeningIndex:
                     else:
                         bucket[event.target.key] = event.target
                     touched.add(tid)
+                self._candidates = {k: v for k, v in self._candidates.items() if k[0] not in touched}
                 for tid in touched:
                     if self._targets.get(tid):
                         self._files[tid] = file_from(self._targets[tid].values())
@@ -135,10 +138,19 @@ class ScreeningIndex:
     def file(self, id_value: str) -> SubjectFile | None:
         return self._files.get(id_value)
 
+    def _decide(self, code: str, file: SubjectFile, action: str, at: date) -> Decision:
+        cached = self._candidates.get((code, action))
+        if cached is None:
+            cached = self._candidates[(code, action)] = (subject_of(file), applicable(file, action, self.catalog))
+        return decide_from(cached[0], cached[1], action, at)
+
     def check(self, raw_id: str, action: str, at: date) -> Decision:
         """One decision; an invalid identifier is an error, an unknown one is allowed with no subject."""
         code = normalized_id(raw_id)
-        return decide(self._files.get(code), action, at, self.catalog)
+        found = self._files.get(code)
+        if found is None:
+            return decide(None, action, at, self.catalog)
+        return self._decide(code, found, action, at)
 
     def check_batch(self, ids: Sequence[str], action: str, at: date) -> list[Result]:
         """Decisions in the same order; the common "no measure" case costs one dictionary look-up."""
@@ -146,18 +158,18 @@ class ScreeningIndex:
             raise InvalidInput(f"unknown action {action!r}", field="action")
         allow = Decision(subject=None, action=action, at=at, effect="allow")
         files = self._files
-        catalog = self.catalog
         out: list[Result] = []
         append = out.append
         for code, good in zip(ids, batch.check_characters_ok(ids).tolist(), strict=True):
             if good:
                 found = files.get(code)
-                append(allow if found is None else decide(found, action, at, catalog))
+                append(allow if found is None else self._decide(code, found, action, at))
                 continue
             try:
-                found = files.get(normalized_id(code))
+                normal = normalized_id(code)
             except InvalidInput as exc:
                 append(BatchError(code, exc.one_line()))
                 continue
-            append(allow if found is None else decide(found, action, at, catalog))
+            found = files.get(normal)
+            append(allow if found is None else self._decide(normal, found, action, at))
         return out
