@@ -14,19 +14,19 @@ import numpy.typing as npt
 
 from xinyong.ids import resident_id, uscc
 
-_USCC_VALUE: Final = np.full(256, -1, dtype=np.int64)
+_USCC_VALUE: Final = np.full(256, -1, dtype=np.int32)
 for _i, _ch in enumerate(uscc.ALPHABET):
     _USCC_VALUE[ord(_ch)] = _i
-_USCC_WEIGHTS: Final = np.array(uscc.WEIGHTS, dtype=np.int64)
+_USCC_WEIGHTS: Final = np.array(uscc.WEIGHTS, dtype=np.int32)
 _USCC_CHECK: Final = np.frombuffer(uscc.ALPHABET.encode("ascii"), dtype=np.uint8)
 
-_ORG_VALUE: Final = np.full(256, -1, dtype=np.int64)
+_ORG_VALUE: Final = np.full(256, -1, dtype=np.int32)
 for _i, _ch in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
     _ORG_VALUE[ord(_ch)] = _i
-_ORG_WEIGHTS: Final = np.array(uscc.ORG_WEIGHTS, dtype=np.int64)
+_ORG_WEIGHTS: Final = np.array(uscc.ORG_WEIGHTS, dtype=np.int32)
 _ORG_CHECK: Final = np.frombuffer(b"0123456789X0", dtype=np.uint8)  # 11 - (S mod 11), 10 -> X, 11 -> 0
 
-_RID_WEIGHTS: Final = np.array(resident_id.WEIGHTS, dtype=np.int64)
+_RID_WEIGHTS: Final = np.array(resident_id.WEIGHTS, dtype=np.int32)
 _RID_CHECK: Final = np.frombuffer(resident_id.CHECK_CHARS.encode("ascii"), dtype=np.uint8)
 
 Mask = npt.NDArray[np.bool_]
@@ -45,16 +45,19 @@ def check_characters_ok(codes: Sequence[str]) -> Mask:
             ok[sized] = check_characters_ok([codes[i] for i in sized])
         return ok
     chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(n, 18)
-    # USCC: MOD 31 over the 31-symbol alphabet.
-    values = _USCC_VALUE[chars]
-    in_alphabet = (values >= 0).all(axis=1)
-    total = (values[:, :17] * _USCC_WEIGHTS).sum(axis=1) % 31
-    org_total = (np.clip(_ORG_VALUE[chars[:, 8:16]], 0, None) * _ORG_WEIGHTS).sum(axis=1) % 11
-    org_ok = chars[:, 16] == _ORG_CHECK[11 - org_total]
-    ok |= in_alphabet & org_ok & (chars[:, 17] == _USCC_CHECK[(31 - total) % 31])
-    # Resident ID: ISO 7064 MOD 11-2 over seventeen digits.
-    digits = chars[:, :17].astype(np.int64) - ord("0")
-    all_digits = ((digits >= 0) & (digits <= 9)).all(axis=1)
-    rid_total = (np.clip(digits, 0, 9) * _RID_WEIGHTS).sum(axis=1) % 11
+    # Resident ID: ISO 7064 MOD 11-2 over seventeen digits (the common case, so it goes first).
+    digits = chars[:, :17] - np.uint8(ord("0"))  # wraps below '0' to large values
+    all_digits = (digits <= 9).all(axis=1)
+    rid_total = (digits.astype(np.int32) @ _RID_WEIGHTS) % 11
     ok |= all_digits & (chars[:, 17] == _RID_CHECK[rid_total])
+    rest = np.flatnonzero(~ok)
+    if rest.size:
+        # USCC: MOD 31 over the 31-symbol alphabet, and GB 11714's check at position 17.
+        sub = chars[rest]
+        values = _USCC_VALUE[sub]
+        in_alphabet = (values >= 0).all(axis=1)
+        total = (values[:, :17] @ _USCC_WEIGHTS) % 31
+        org_total = (np.clip(_ORG_VALUE[sub[:, 8:16]], 0, None) @ _ORG_WEIGHTS) % 11
+        org_ok = sub[:, 16] == _ORG_CHECK[11 - org_total]
+        ok[rest] = in_alphabet & org_ok & (sub[:, 17] == _USCC_CHECK[(31 - total) % 31])
     return ok

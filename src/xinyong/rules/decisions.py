@@ -101,7 +101,8 @@ def applicable(file: SubjectFile, action: str, catalog: Catalog) -> tuple[Applic
 
 def decide_from(subject: dict[str, Any] | None, candidates: tuple[Applicable, ...], action: str, at: date) -> Decision:
     """The decision on a day from the measures that could apply; the strongest effect wins."""
-    reasons = tuple(dict.fromkeys(a.reason for a in candidates if a.holds(at)))
+    # `applicable` already removed duplicates, and role periods never overlap, so no reason repeats on a day.
+    reasons = tuple([a.reason for a in candidates if a.start <= at and (a.end is None or at <= a.end)])
     effect: Effect = reasons[0].effect if reasons else "allow"
     return Decision(subject=subject, action=action, at=at, effect=effect, reasons=reasons)
 
