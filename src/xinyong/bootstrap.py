@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from xinyong.auditing import AuditWriter
+    from xinyong.screening import ScreeningIndex
+    from xinyong.screening.follower import Follower
     from xinyong.store import Store
 
 
@@ -34,9 +36,28 @@ class Services:
         self.close()
 
     def close(self) -> None:
-        """Release the database connections (a command's last step)."""
+        """Stop background threads, write queued audit entries and release the database (a command's last step)."""
+        if "follower" in self.__dict__:
+            self.follower.stop()
+        if "audit_writer" in self.__dict__:
+            self.audit_writer.close()
         if "store" in self.__dict__:
             self.store.dispose()
+
+    @cached_property
+    def screening(self) -> ScreeningIndex:
+        """The in-memory screening index, built from the store on first use (publishing what is new first)."""
+        from xinyong.screening import ScreeningIndex, publish
+
+        publish(self.store, self.catalog, self.clock)
+        return ScreeningIndex.build(self.store, self.catalog)
+
+    @cached_property
+    def follower(self) -> Follower:
+        """The thread that keeps `screening` current (started by the server, not by one-shot commands)."""
+        from xinyong.screening.follower import Follower
+
+        return Follower(self.screening, self.store, self.clock, self.catalog, self.settings.index_poll_ms).start()
 
     @cached_property
     def store(self) -> Store:

@@ -27,6 +27,9 @@ CHANGES_CURSOR = "screening.changes_cursor"
 def publish(store: Store, catalog: Catalog, clock: Clock, *, chunk: int = 20_000) -> int:
     """Publish everything stored since the last run; returns the number of feed events written."""
     written = 0
+    with store.connect() as conn:  # look before taking the write lock: most rounds find nothing new
+        if not _pending(conn):
+            return 0
     while True:
         with store.unit_of_work() as conn:
             screening.lock_publisher(conn)
@@ -39,6 +42,15 @@ def publish(store: Store, catalog: Catalog, clock: Clock, *, chunk: int = 20_000
             written += republish(conn, catalog, sorted(from_records | from_changes), clock.now())
             meta.put(conn, RECORDS_CURSOR, str(new_rec))
             meta.put(conn, CHANGES_CURSOR, str(new_chg))
+
+
+def _pending(conn: Connection) -> bool:
+    rec_cursor = int(meta.get(conn, RECORDS_CURSOR) or 0)
+    chg_cursor = int(meta.get(conn, CHANGES_CURSOR) or 0)
+    return (
+        screening.records_after(conn, rec_cursor, limit=1)[1] != rec_cursor
+        or screening.changes_after(conn, chg_cursor, limit=1)[1] != chg_cursor
+    )
 
 
 def republish(conn: Connection, catalog: Catalog, source_pks: Sequence[int], now: datetime) -> int:
