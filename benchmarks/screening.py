@@ -184,6 +184,7 @@ def in_process(universe: int, measured_n: int, queries_n: int, workdir: Path) ->
     store = Store(f"sqlite:///{workdir / 'screening.db'}")
     store.init()
     _populate_targets(store, measured)
+    (workdir / "measured.json").write_text(json.dumps(measured[:5000]))
     del everyone
     gc.collect()
     before = _rss_mb()

@@ -18,13 +18,29 @@ from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from xinyong import __version__
-from xinyong.api import problems, routes_check, routes_feeds, routes_system
+from xinyong.api import (
+    problems,
+    routes_check,
+    routes_feeds,
+    routes_me,
+    routes_ratings,
+    routes_subjects,
+    routes_system,
+)
+from xinyong.api.auth import KeyCache
 from xinyong.api.metrics import Metrics
 from xinyong.api.middleware import ApiLimits, BodyLimit, RateLimit, RequestContext, Timeout, configure_logging
 from xinyong.bootstrap import Services, build
 
 #: Every area's routes, in the order they are matched.
-ROUTE_MODULES: tuple[ModuleType, ...] = (routes_system, routes_feeds, routes_check)
+ROUTE_MODULES: tuple[ModuleType, ...] = (
+    routes_system,
+    routes_feeds,
+    routes_check,
+    routes_ratings,
+    routes_subjects,
+    routes_me,
+)
 
 #: Problems any route may answer with, whatever it does: too large, too many, too slow, a bug.
 COMMON_PROBLEMS = (413, 429, 500, 503)
@@ -54,7 +70,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Build the screening index before the first request and keep it current from the store.
+        await run_in_threadpool(lambda: services.follower)
         yield
+        await run_in_threadpool(services.follower.stop)
         # Write what screening queued before the process goes; only if a writer was ever started.
         if "audit_writer" in vars(services):
             await run_in_threadpool(services.audit_writer.close)
@@ -72,6 +91,7 @@ def create_app(
     app.state.metrics = metrics
     app.state.limits = limits
     app.state.checkpoint_lock = threading.Lock()
+    app.state.key_cache = KeyCache(limits.key_cache_s)
     problems.install(app)
     for module in route_modules:
         router = module.router

@@ -70,15 +70,18 @@ def audit_events(
                 detail={"action": action, "at": at.isoformat(), "reasons": len(result.reasons)},
             )
         )
-    events.append(
-        Event(
-            at=now,
-            actor=actor,
-            role=role,
-            action="check.request",
-            object=f"action:{action}",
-            purpose=purpose,
-            detail={"at": at.isoformat(), "ids": len(results), "on_file": hits, "invalid": errors},
+    if len(results) > 1 or not events:
+        # A single check of a subject on file is fully described by its own entry; anything else gets one
+        # entry for the whole request, so the log grows with requests and hits, not with IDs checked.
+        events.append(
+            Event(
+                at=now,
+                actor=actor,
+                role=role,
+                action="check.request",
+                object=f"action:{action}",
+                purpose=purpose,
+                detail={"at": at.isoformat(), "ids": len(results), "on_file": hits, "invalid": errors},
+            )
         )
-    )
     return events
