@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import BaseModel
 
 WRK_THREADS, WRK_CONNECTIONS = 2, 64
 
@@ -61,17 +62,19 @@ def _serve(kind: str, workdir: Path, port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+class Batch(BaseModel):
+    """The bare endpoint's body: the same JSON the real route takes."""
+
+    ids: list[str]
+    action: str = "air_ticket"
+
+
 def _server_app(kind: str, workdir: Path) -> Any:
     from fastapi import FastAPI
-    from pydantic import BaseModel
 
     ids = set(json.loads((workdir / "measured.json").read_text()))
     if kind == "bare":
         bare = FastAPI()
-
-        class Batch(BaseModel):
-            ids: list[str]
-            action: str = "air_ticket"
 
         @bare.get("/check/{id}")
         def one(id: str) -> dict[str, Any]:

@@ -233,3 +233,18 @@ def test_check_command_single_batch_and_audit(
     with store.connect() as conn:
         logged = [r for r in audit_rows.iter_rows(conn) if r.action == "check"]
     assert {r.object for r in logged} >= {f"subject:{PERSON_ID}", f"subject:{REP_ID}"}
+
+
+def test_batch_json_is_the_same_decisions_as_the_objects(store: Store, province: dict[str, int]) -> None:
+    publish(store, CAT, CLOCK)
+    index = ScreeningIndex.build(store, CAT)
+    ids = [PERSON_ID, "bad", REP_ID, ORG_ID, resident_id.generate(random.Random(5), "110105", date(1990, 1, 1), True)]
+    for _ in range(2):  # the second round is served from the fragment cache
+        payload, results = index.check_batch_json(ids, "air_ticket", DAY)
+        lines = json.loads(payload)["decisions"]
+        expected = [
+            {"id": raw, **r.as_dict()} if not isinstance(r, BatchError) else r.as_dict()
+            for raw, r in zip(ids, results, strict=True)
+        ]
+        assert lines == json.loads(json.dumps(expected))
+    assert [line.get("effect") for line in lines] == ["deny", None, "deny", "deny", "allow"]

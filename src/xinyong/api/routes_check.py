@@ -16,7 +16,6 @@ from xinyong.api.metrics import metrics_of
 from xinyong.api.problems import problem_responses
 from xinyong.clock import CST, today
 from xinyong.dates import parse_date
-from xinyong.domain.decisions import Decision
 from xinyong.screening import audit_events, changes_for, check_in_store, feed_key
 
 router = APIRouter(tags=["screening"])
@@ -174,13 +173,9 @@ def check_batch(request: Request, body: BatchIn, principal: Annotated[Principal,
     ensure_action(principal, body.action)
     services = services_of(request)
     day = body.at or today(services.clock)
-    results = services.screening.check_batch(body.ids, body.action, day)
+    payload, results = services.screening.check_batch_json(body.ids, body.action, day)
     _audit(request, principal, body.action, day, results)
-    lines = [
-        {"id": raw, **r.as_dict()} if isinstance(r, Decision) else r.as_dict()
-        for raw, r in zip(body.ids, results, strict=True)
-    ]
-    return Response(orjson.dumps({"decisions": lines}), media_type="application/json")
+    return Response(payload, media_type="application/json")
 
 
 @router.get(

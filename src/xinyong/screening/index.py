@@ -13,6 +13,7 @@ from operator import is_not
 from typing import Any
 
 import numpy as np
+import orjson
 
 from xinyong.catalog.model import Catalog
 from xinyong.domain.decisions import Decision
@@ -38,6 +39,9 @@ class BatchError:
 
 
 Result = Decision | BatchError
+
+#: Serialised decisions kept for batch answers before the cache starts over (a day's hits, typically).
+FRAGMENT_CACHE_MAX = 2_000_000
 
 
 def normalized_id(raw: str) -> str:
@@ -92,6 +96,8 @@ class ScreeningIndex:
         self._files: dict[str, SubjectFile] = {}
         # (identifier, action) → what could apply on any day; filled on first use, dropped on change.
         self._candidates: dict[tuple[str, str], tuple[dict[str, Any], tuple[Applicable, ...]]] = {}
+        # (identifier, action, day) → the decision and its JSON after the "id" key, for batch answers.
+        self._fragments: dict[tuple[str, str, date], tuple[Decision, bytes]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -127,6 +133,7 @@ class ScreeningIndex:
                         bucket[event.target.key] = event.target
                     touched.add(tid)
                 self._candidates = {k: v for k, v in self._candidates.items() if k[0] not in touched}
+                self._fragments = {k: v for k, v in self._fragments.items() if k[0] not in touched}
                 for tid in touched:
                     if self._targets.get(tid):
                         self._files[tid] = file_from(self._targets[tid].values())
@@ -177,3 +184,27 @@ class ScreeningIndex:
             hit = self._files.get(normal)
             out[i] = allow if hit is None else self._decide(normal, hit, action, at)
         return out
+
+    def check_batch_json(self, ids: Sequence[str], action: str, at: date) -> tuple[bytes, list[Result]]:
+        """The batch answer as JSON (`{"decisions": [...]}`, one object per ID with its `id` first) and the
+        results for auditing; decisions of subjects on file are serialised once per day and reused."""
+        results = self.check_batch(ids, action, at)
+        miss = orjson.dumps(Decision(subject=None, action=action, at=at, effect="allow").as_dict())[1:]
+        fragments = self._fragments
+        if len(fragments) > FRAGMENT_CACHE_MAX:
+            fragments.clear()
+        parts: list[bytes] = []
+        append = parts.append
+        for raw, result in zip(ids, results, strict=True):
+            head = b'{"id":' + orjson.dumps(raw) + b","
+            if isinstance(result, BatchError):
+                append(orjson.dumps(result.as_dict()))
+            elif result.subject is None:
+                append(head + miss)
+            else:
+                key = (result.subject["id"] or raw, action, at)
+                cached = fragments.get(key)
+                if cached is None:  # refresh() drops the entries of every subject it touches
+                    cached = fragments[key] = (result, orjson.dumps(result.as_dict())[1:])
+                append(head + cached[1])
+        return b'{"decisions":[' + b",".join(parts) + b"]}", results
