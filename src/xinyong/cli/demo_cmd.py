@@ -79,11 +79,14 @@ def _keys(services: Services) -> list[dict[str, str]]:
 def _sample_denial(services: Services) -> dict[str, Any] | None:
     index = ScreeningIndex.build(services.store, services.catalog)
     day = today(services.clock)
-    for code in list(index._files)[:200]:
+    found = None
+    for code in list(index._files)[:5000]:  # the demo shows one real denial, a person's if there is one
         decision = index.check(code, "air_ticket", day)
-        if not decision.allowed:
-            return decision.as_dict()
-    return None
+        if not decision.allowed and decision.subject is not None:
+            if decision.subject["kind"] == "person":
+                return decision.as_dict()
+            found = found or decision.as_dict()
+    return found
 
 
 def _curl_lines(keys: list[dict[str, str]], port: int, denied: dict[str, Any] | None) -> list[str]:
