@@ -19,6 +19,7 @@ from xinyong.catalog.model import (
     LegalBasis,
     ListType,
     Measure,
+    RatingModel,
     RecordType,
     Source,
 )
@@ -35,6 +36,7 @@ _NOUNS = {
     "measures": "measure",
     "record_types": "record type",
     "sources": "source",
+    "rating_models": "rating model",
 }
 
 
@@ -45,10 +47,11 @@ class _Kind:
     attr: str
     model: type[BaseModel]
     key: str = "code"
+    filename: str | None = None
 
     @property
     def file(self) -> str:
-        return f"{self.attr}.yaml"
+        return self.filename or f"{self.attr}.yaml"
 
 
 KINDS: tuple[_Kind, ...] = (
@@ -59,6 +62,7 @@ KINDS: tuple[_Kind, ...] = (
     _Kind("measures", Measure),
     _Kind("record_types", RecordType),
     _Kind("sources", Source, key="agency"),
+    _Kind("rating_models", RatingModel, filename="ratings.yaml"),
 )
 _BY_FILE = {kind.file: kind for kind in KINDS}
 
@@ -188,6 +192,8 @@ def _resolve(tables: Mapping[str, Mapping[str, _Loaded]]) -> None:
         _check_record_type(refs, code, item)
     for code, item in tables["sources"].items():
         _check_source(refs, code, item)
+    for code, item in tables["rating_models"].items():
+        _check_rating_model(refs, code, item)
 
 
 def _check_list(refs: _Refs, code: str, item: _Loaded) -> None:
@@ -265,6 +271,17 @@ def _check_source(refs: _Refs, code: str, item: _Loaded) -> None:
                     raise CatalogError(item.file, code, path, reason)
             elif name == "legal_basis":
                 refs.need(item, code, path, "legal_bases", value)
+
+
+def _check_rating_model(refs: _Refs, code: str, item: _Loaded) -> None:
+    model: RatingModel = item.entry
+    refs.need(item, code, "legal_basis", "legal_bases", model.legal_basis)
+    for i, feature in enumerate(model.features):
+        for j, record_type in enumerate(feature.record_types):
+            refs.need(item, code, f"features[{i}].record_types[{j}]", "record_types", record_type)
+    for i, event in enumerate(model.outcome.any_of if model.outcome else ()):
+        for j, record_type in enumerate(event.record_types):
+            refs.need(item, code, f"outcome.any_of[{i}].record_types[{j}]", "record_types", record_type)
 
 
 def _check_field_values(item: _Loaded, code: str, path: str, name: str, values: tuple[str, ...]) -> None:

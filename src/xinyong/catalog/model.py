@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import itertools
 from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -218,6 +219,152 @@ class Source(_Entry):
         return value
 
 
+RatingKind = Literal["rule", "statistical"]
+# How a feature is computed from an entity's records as of a day (see xinyong.rating.features).
+FeatureAgg = Literal[
+    "count", "amount", "years_since", "in_force", "fulfilled", "latest", "age_years", "register", "id_part"
+]
+_RECORD_AGGS = frozenset({"count", "amount", "years_since", "in_force", "fulfilled", "latest"})
+_REGISTER_FIELDS = {"capital": False, "industry": True, "ownership": True, "district": True}
+
+
+class RatingFeature(_Entry):
+    """One indicator of a rating model, computed for an entity as of a day from what the registry knew."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)
+    label_zh: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+    # Reason-code templates of a statistical model: {value}, {bin}, {points}, {best}, {lost}.
+    reason_zh: str | None = None
+    reason_en: str | None = None
+    agg: FeatureAgg
+    record_types: tuple[str, ...] = ()
+    severity: tuple[Severity, ...] = ()
+    result: tuple[str, ...] = ()
+    grade: tuple[str, ...] = ()
+    months: int | None = Field(default=None, ge=1)
+    # `latest`: the record field reported (grade, result, severity); `register`: the register column.
+    value_of: str | None = None
+    direction: Literal["ascending", "descending"] | None = None
+
+    @property
+    def categorical(self) -> bool:
+        """Whether the feature holds text categories rather than numbers."""
+        if self.agg in ("latest", "id_part"):
+            return True
+        return self.agg == "register" and _REGISTER_FIELDS.get(self.value_of or "", False)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if (self.agg in _RECORD_AGGS) != bool(self.record_types):
+            raise ValueError(f"agg {self.agg!r} {'needs' if self.agg in _RECORD_AGGS else 'takes no'} record_types")
+        if self.agg == "latest" and self.value_of not in ("grade", "result", "severity"):
+            raise ValueError("agg 'latest' needs value_of: grade, result or severity")
+        if self.agg == "register" and self.value_of not in _REGISTER_FIELDS:
+            raise ValueError(f"agg 'register' needs value_of: one of {sorted(_REGISTER_FIELDS)}")
+        if self.agg not in ("latest", "register") and self.value_of is not None:
+            raise ValueError(f"agg {self.agg!r} takes no value_of")
+        if self.categorical and self.direction is not None:
+            raise ValueError("a categorical feature has no direction")
+        return self
+
+
+class RatingGrade(_Entry):
+    """A grade: the score it starts at (None for the lowest band), its labels and its inspection weight."""
+
+    grade: str = Field(pattern=r"^[A-Z][A-Z0-9]{0,3}$")
+    min: float | None = None
+    label_zh: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+    # Relative chance of being drawn for a random inspection ("double random"); 1 is an ordinary entity.
+    inspection_weight: float = Field(gt=0)
+    adverse: bool = False
+    # Given only by an override (M for a new entity), never by a score band.
+    assigned_only: bool = False
+
+
+class OutcomeEvent(_Entry):
+    """Records that count as the bad outcome a statistical model predicts."""
+
+    record_types: tuple[str, ...] = Field(min_length=1)
+    severity: tuple[Severity, ...] = ()
+
+
+class RatingOutcome(_Entry):
+    """The outcome a statistical model is trained on: any of these events within `months` of the rating."""
+
+    label_zh: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+    months: int = Field(ge=1)
+    any_of: tuple[OutcomeEvent, ...] = Field(min_length=1)
+
+
+class RatingScaling(_Entry):
+    """Points scaling of a statistical scorecard: `base_score` at good:bad odds `base_odds`, `pdo`."""
+
+    base_score: float = 600.0
+    base_odds: float = Field(19.0, gt=0)
+    pdo: float = Field(50.0, gt=0)
+
+
+class RatingModel(_Sourced):
+    """A rating model of legal entities: a rule scorecard or a statistical one, with its grades."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)
+    label_zh: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+    kind: RatingKind
+    version: str = Field(min_length=1, max_length=32)
+    legal_basis: str | None = None
+    features: tuple[RatingFeature, ...] = Field(min_length=1)
+    grades: tuple[RatingGrade, ...] = Field(min_length=2)
+    # Rule scorecards: start, floor, ceiling, adjustments, overrides (the xinyong.scoring.rules format).
+    rule: Mapping[str, Any] | None = None
+    outcome: RatingOutcome | None = None
+    scaling: RatingScaling | None = None
+    snapshots: int = Field(3, ge=2, le=20)
+    min_iv: float = Field(0.02, ge=0)
+    # Smallest share of training rows a pre-bin may hold: rare events (a court case) need small bins.
+    min_bin_share: float = Field(0.02, gt=0, lt=0.5)
+    reasons: int = Field(4, ge=1, le=10)
+    confirmed: bool = True
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        codes = [f.code for f in self.features]
+        if len(set(codes)) != len(codes):
+            raise ValueError("feature codes repeat")
+        if len({g.grade for g in self.grades}) != len(self.grades):
+            raise ValueError("grades repeat")
+        banded = [g for g in self.grades if not g.assigned_only]
+        mins = [g.min for g in banded]
+        if len(banded) < 2 or mins[-1] is not None or None in mins[:-1]:
+            raise ValueError("every banded grade but the last needs a min; the last has none")
+        if any(b >= a for a, b in itertools.pairwise(mins[:-1]) if a is not None and b is not None):
+            raise ValueError("grade minimums must strictly decrease, best grade first")
+        if self.kind == "rule" and self.rule is None:
+            raise ValueError("a rule model needs a rule section")
+        if self.kind == "statistical":
+            if self.outcome is None or self.scaling is None:
+                raise ValueError("a statistical model needs an outcome and a scaling")
+            for f in self.features:
+                if not (f.reason_zh and f.reason_en):
+                    raise ValueError(f"feature {f.code!r} needs reason_zh and reason_en templates")
+        return self
+
+    def feature(self, code: str) -> RatingFeature:
+        """One feature by code."""
+        for f in self.features:
+            if f.code == code:
+                return f
+        raise InvalidInput(f"model {self.code!r} has no feature {code!r}", field="feature")
+
+    def grade(self, grade: str) -> RatingGrade | None:
+        """One grade by name, None if the model has no such grade."""
+        return next((g for g in self.grades if g.grade == grade), None)
+
+
 class Catalog(_Entry):
     """The whole loaded catalog, keyed by code; the rules engine asks it which measures apply."""
 
@@ -228,6 +375,7 @@ class Catalog(_Entry):
     measures: Mapping[str, Measure]
     actions: Mapping[str, Action]
     sources: Mapping[str, Source]
+    rating_models: Mapping[str, RatingModel] = Field(default_factory=dict)
 
     @field_validator("*", mode="after")
     @classmethod
