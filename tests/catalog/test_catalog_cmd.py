@@ -25,7 +25,16 @@ def test_json_has_every_part_and_every_contract_code_with_its_legal_basis() -> N
     result = runner.invoke(app, ["catalog", "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert list(doc) == ["agencies", "legal_bases", "record_types", "lists", "measures", "actions", "sources"]
+    assert list(doc) == [
+        "agencies",
+        "legal_bases",
+        "record_types",
+        "lists",
+        "measures",
+        "actions",
+        "sources",
+        "rating_models",
+    ]
     codes = {part: {e.get("code", e.get("agency")) for e in entries} for part, entries in doc.items()}
     bases = codes["legal_bases"]
     assert set(AGENCIES) <= codes["agencies"]
@@ -74,9 +83,7 @@ def test_broken_extra_folder_is_one_error_line_and_exit_1(
 ) -> None:
     extra = tmp_path / "extra"
     extra.mkdir()
-    (extra / "actions.yaml").write_text(
-        "- code: air_ticket\n  label_zh: 飞机\n  label_en: Fly\n", encoding="utf-8"
-    )
+    (extra / "actions.yaml").write_text("- code: air_ticket\n  label_zh: 飞机\n  label_en: Fly\n", encoding="utf-8")
     monkeypatch.setenv("XINYONG_CATALOG_EXTRA", str(extra))
     monkeypatch.setattr(sys, "argv", ["xinyong", "catalog", "--json"])
     with pytest.raises(SystemExit) as exited:

@@ -12,7 +12,7 @@ from xinyong.cli.output import emit_json, stdout
 from xinyong.settings import load_settings
 
 # The catalog's parts in the order the contract lists them.
-SECTIONS = ("agencies", "legal_bases", "record_types", "lists", "measures", "actions", "sources")
+SECTIONS = ("agencies", "legal_bases", "record_types", "lists", "measures", "actions", "sources", "rating_models")
 
 
 def catalog_document(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
