@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from importlib import import_module
 from types import ModuleType
 from typing import Any
 
@@ -40,6 +41,7 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     routes_ratings,
     routes_subjects,
     routes_me,
+    import_module("xinyong.portal.routes"),  # the portal's pages; named, as entry points do not import each other
 )
 
 #: Problems any route may answer with, whatever it does: too large, too many, too slow, a bug.
@@ -74,9 +76,11 @@ def create_app(
         await run_in_threadpool(lambda: services.follower)
         yield
         await run_in_threadpool(services.follower.stop)
-        # Write what screening queued before the process goes; only if a writer was ever started.
-        if "audit_writer" in vars(services):
-            await run_in_threadpool(services.audit_writer.close)
+        # Write what screening queued before the process goes (only if a writer was ever made); a later
+        # app on the same services gets a fresh writer.
+        writer = vars(services).pop("audit_writer", None)
+        if writer is not None:
+            await run_in_threadpool(writer.close)
 
     app = XinyongAPI(
         title="xinyong",
