@@ -21,6 +21,22 @@ def current_version(versions: Sequence[RecordVersion], known_at: datetime | None
     return max(live, key=lambda v: v.version) if live else None
 
 
+#: The record field (in `extra`) holding the day a prior notice of listing was served; without it the
+#: decision itself counts as the notice, served on the day it was made.
+NOTICE_SERVED_FIELD = "notice_served_on"
+
+
+def served_on(version: RecordVersion) -> date | None:
+    """The day a notice of listing was served for this version, if one is recorded in a readable form."""
+    raw = version.extra.get(NOTICE_SERVED_FIELD)
+    if not isinstance(raw, str):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
 _REMOVAL: dict[str, RemovalReason] = {"fulfilled": "fulfilled", "revoked": "revoked", "repaired": "repaired"}
 
 
@@ -64,8 +80,10 @@ def listing_from(
     noticed_on: date | None = None
     start = terms.valid_from or terms.decided_on
     if list_type.notice_days:
-        noticed_on = terms.decided_on
-        start = max(start, terms.decided_on + timedelta(days=list_type.notice_days))
+        # A notice stays served when a later correction does not repeat it; the latest one counts.
+        served = [d for v in versions if v.version <= current.version and (d := served_on(v)) is not None]
+        noticed_on = max(served, default=terms.decided_on)
+        start = max(start, noticed_on + timedelta(days=list_type.notice_days))
     end = _natural_end(terms, start, catalog, list_type.code)
     first = min(versions, key=lambda v: v.version)
     first_end = _natural_end(first, start, catalog, list_type.code) if first is not terms else end
