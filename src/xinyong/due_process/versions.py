@@ -13,50 +13,18 @@ from typing import Any
 
 from xinyong.clock import cst_day
 from xinyong.domain.records import RecordVersion, record_key
-from xinyong.store import RecordData, RecordRow
+from xinyong.store import RecordData, RecordRow, records
 
 _DATA_FIELDS = tuple(f.name for f in fields(RecordData))
 #: Where a version made by due process names the step that made it (`objection:O…`, `repair:R…`).
 CAUSE_FIELD = "due_process"
 
 
-def domain_version(row: RecordRow, subject_key: str | None) -> RecordVersion:
-    """The domain view of a stored version (the same view screening builds, so listings agree)."""
-    return RecordVersion(
-        agency=row.agency,
-        record_id=row.record_id,
-        version=row.version,
-        record_type=row.record_type,
-        subject_kind="org" if row.subject_kind == "org" else "person",
-        subject_name=row.subject_name,
-        decided_on=row.decided_on,
-        recorded_at=row.recorded_at,
-        subject_key=subject_key,
-        subject_id=row.subject_id,
-        link=row.link,  # type: ignore[arg-type]
-        link_probability=row.link_probability,
-        valid_from=row.valid_from,
-        valid_to=row.valid_to,
-        decision_no=row.decision_no,
-        legal_basis=row.legal_basis,
-        severity=row.severity,
-        status=row.status,  # type: ignore[arg-type]
-        amount=row.amount,
-        grade=row.grade,
-        result=row.result,
-        legal_rep_name=row.legal_rep_name,
-        legal_rep_id=row.legal_rep_id,
-        summary=row.summary,
-        superseded_at=row.superseded_at,
-        extra=dict(row.extra),
-    )
-
-
 def histories(rows: Iterable[RecordRow], subject_key: str | None) -> dict[str, list[RecordVersion]]:
     """Versions grouped by record key, each history oldest first."""
     grouped: dict[str, list[RecordVersion]] = defaultdict(list)
     for row in sorted(rows, key=lambda r: (r.agency, r.record_id, r.version)):
-        grouped[record_key(row.agency, row.record_id)].append(domain_version(row, subject_key))
+        grouped[record_key(row.agency, row.record_id)].append(records.to_domain(row, subject_key))
     return dict(grouped)
 
 

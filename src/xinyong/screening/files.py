@@ -23,43 +23,11 @@ def ref(row: SubjectRow) -> SubjectRef:
     return SubjectRef(kind="org" if row.kind == "org" else "person", key=row.key, id=row.id_value, name=row.name)
 
 
-def version(row: RecordRow, subject_key: str | None) -> RecordVersion:
-    """The domain view of a stored record version."""
-    return RecordVersion(
-        agency=row.agency,
-        record_id=row.record_id,
-        version=row.version,
-        record_type=row.record_type,
-        subject_kind="org" if row.subject_kind == "org" else "person",
-        subject_name=row.subject_name,
-        decided_on=row.decided_on,
-        recorded_at=row.recorded_at,
-        subject_key=subject_key,
-        subject_id=row.subject_id,
-        link=row.link,  # type: ignore[arg-type]
-        link_probability=row.link_probability,
-        valid_from=row.valid_from,
-        valid_to=row.valid_to,
-        decision_no=row.decision_no,
-        legal_basis=row.legal_basis,
-        severity=row.severity,
-        status=row.status,  # type: ignore[arg-type]
-        amount=row.amount,
-        grade=row.grade,
-        result=row.result,
-        legal_rep_name=row.legal_rep_name,
-        legal_rep_id=row.legal_rep_id,
-        summary=row.summary,
-        superseded_at=row.superseded_at,
-        extra=dict(row.extra),
-    )
-
-
 def histories(rows: Iterable[RecordRow], subject_key: str | None) -> list[list[RecordVersion]]:
     """Record versions grouped into one history per (agency, record_id)."""
     grouped: dict[tuple[str, str], list[RecordVersion]] = defaultdict(list)
     for row in rows:
-        grouped[(row.agency, row.record_id)].append(version(row, subject_key))
+        grouped[(row.agency, row.record_id)].append(records.to_domain(row, subject_key))
     return list(grouped.values())
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from xinyong.domain.records import RecordVersion
 from xinyong.errors import Conflict, NotFound
 from xinyong.store import changes
 from xinyong.store.engine import error_line
@@ -289,3 +290,35 @@ def _filtered(query: Select[Any], **equal: object) -> Select[Any]:
         if value is not None:
             query = query.where(records.c[name] == value)
     return query
+
+
+def to_domain(row: RecordRow, subject_key: str | None) -> RecordVersion:
+    """The domain view of a stored version, the one every service derives listings from."""
+    return RecordVersion(
+        agency=row.agency,
+        record_id=row.record_id,
+        version=row.version,
+        record_type=row.record_type,
+        subject_kind="org" if row.subject_kind == "org" else "person",
+        subject_name=row.subject_name,
+        decided_on=row.decided_on,
+        recorded_at=row.recorded_at,
+        subject_key=subject_key,
+        subject_id=row.subject_id,
+        link=row.link,  # type: ignore[arg-type]
+        link_probability=row.link_probability,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        decision_no=row.decision_no,
+        legal_basis=row.legal_basis,
+        severity=row.severity,
+        status=row.status,  # type: ignore[arg-type]
+        amount=row.amount,
+        grade=row.grade,
+        result=row.result,
+        legal_rep_name=row.legal_rep_name,
+        legal_rep_id=row.legal_rep_id,
+        summary=row.summary,
+        superseded_at=row.superseded_at,
+        extra=dict(row.extra),
+    )
