@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select, text, update
 
 from xinyong.errors import Conflict
 from xinyong.store import keys
@@ -184,3 +184,34 @@ def known_records(conn: Connection, agency: str, record_ids: Iterable[str]) -> d
         record_id: KnownRecord(current.get(record_id), last[record_id], frozenset(seen))
         for record_id, seen in hashes.items()
     }
+
+
+#: The tables a load grows, whose statistics the planner needs to keep using their indexes.
+_LOADED_TABLES = ("records", "subjects", "subject_roles")
+
+
+def refresh_statistics(conn: Connection) -> None:
+    """Have PostgreSQL re-sample the tables a load is growing; a no-op on SQLite, which plans by its indexes.
+
+    A table loaded from empty has no statistics until autovacuum gets round to it, and without them the
+    planner probes `records` by agency alone and filters every row of it for each chunk's look-up (each chunk
+    then costs more than the last). Ingestion calls this a few times per batch, after 1, 2, 4, 8... chunks.
+    """
+    if conn.dialect.name == "postgresql":
+        for table in _LOADED_TABLES:
+            conn.execute(text(f"ANALYZE {table}"))
+
+
+# Any constant works; it only has to be the same in every process loading into this database.
+_LOAD_LOCK = 0x696E67657374  # "ingest"
+
+
+def lock_for_load(conn: Connection) -> None:
+    """Make this transaction the only one loading records and subjects until it ends.
+
+    On PostgreSQL a transaction-scoped advisory lock: two batches loading at once would otherwise both find
+    a record (or a subject) new and both insert it, and one would fail on the unique index. SQLite needs
+    none: a unit of work holds the database's write lock from its start.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOAD_LOCK})

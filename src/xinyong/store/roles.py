@@ -204,13 +204,21 @@ def set_holders(conn: Connection, claims: Sequence[RoleClaim]) -> int:
 
 
 def _timelines(conn: Connection, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], list[_Period]]:
+    # Plain columns rather than RoleRow objects: a chunk of a register's load reads thousands of these.
+    columns = (
+        subject_roles.c.org_pk,
+        subject_roles.c.role,
+        subject_roles.c.pk,
+        subject_roles.c.person_pk,
+        subject_roles.c.valid_from,
+        subject_roles.c.valid_to,
+        subject_roles.c.source_record_pk,
+    )
     found: dict[tuple[int, str], list[_Period]] = {}
     orgs = sorted({org_pk for org_pk, _ in wanted})
     for start in range(0, len(orgs), 500):
-        query = select(subject_roles).where(subject_roles.c.org_pk.in_(orgs[start : start + 500]))
-        for row in map(_row, conn.execute(query)):
-            if (row.org_pk, row.role) in wanted:
-                found.setdefault((row.org_pk, row.role), []).append(
-                    _Period(row.pk, row.person_pk, row.valid_from, row.valid_to, row.source_record_pk, row.pk)
-                )
+        query = select(*columns).where(subject_roles.c.org_pk.in_(orgs[start : start + 500]))
+        for org_pk, role, pk, person_pk, valid_from, valid_to, source in conn.execute(query):
+            if (org_pk, role) in wanted:
+                found.setdefault((org_pk, role), []).append(_Period(pk, person_pk, valid_from, valid_to, source, pk))
     return found

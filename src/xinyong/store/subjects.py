@@ -119,6 +119,20 @@ def by_id_values(conn: Connection, id_values: Iterable[str]) -> dict[str, Subjec
     return found
 
 
+def pks_by_id_values(conn: Connection, id_values: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """The pk and kind of the subject holding each identifier that is known: what ingestion needs to link a
+    chunk's records, without building whole subjects."""
+    wanted = sorted(set(id_values))
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(wanted), 500):
+        query = select(subjects.c.id_value, subjects.c.pk, subjects.c.kind).where(
+            subjects.c.id_value.in_(wanted[start : start + 500])
+        )
+        for id_value, pk, kind in conn.execute(query):
+            found[id_value] = (pk, kind)
+    return found
+
+
 def by_name_norm(conn: Connection, name_norm: str, *, kind: str | None = None) -> list[SubjectRow]:
     """Subjects whose normalised name is exactly this, by pk."""
     query = select(subjects).where(subjects.c.name_norm == name_norm)
