@@ -41,7 +41,6 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     routes_ratings,
     routes_subjects,
     routes_me,
-    import_module("xinyong.portal.routes"),  # the portal's pages; named, as entry points do not import each other
 )
 
 #: Problems any route may answer with, whatever it does: too large, too many, too slow, a bug.
@@ -102,6 +101,8 @@ def create_app(
         if not isinstance(router, APIRouter):
             raise TypeError(f"{module.__name__}.router is not an APIRouter")
         app.include_router(router, responses=problems.problem_responses(*COMMON_PROBLEMS))
+    # The portal's HTML pages (outside the OpenAPI document); named, as entry points do not import each other.
+    app.include_router(import_module("xinyong.portal.routes").router)
     # Added innermost first: a request meets RequestContext, RateLimit, BodyLimit, then Timeout.
     app.add_middleware(Timeout, limits=limits)
     app.add_middleware(BodyLimit, limits=limits)
