@@ -107,9 +107,7 @@ def optbinning(x_train: pd.DataFrame, y_train: pd.Series[int], x_test: pd.DataFr
     for name in selected:
         if name in numeric:
             table = fitted.get_binned_variable(name).binning_table.build()
-            woe = (
-                table["WoE"].iloc[: len(table) - 3].astype(float).to_numpy()
-            )  # drop Special, Missing, Totals
+            woe = table["WoE"].iloc[: len(table) - 3].astype(float).to_numpy()  # drop Special, Missing, Totals
             steps = np.diff(woe)
             monotonic[name] = bool((steps <= 0).all() or (steps >= 0).all())
     coefs = card.estimator_.coef_[0]

@@ -40,9 +40,7 @@ def _postgres_param() -> object:
     return pytest.param("postgres", marks=marks, id="postgres")
 
 
-@pytest.fixture(
-    params=[pytest.param("sqlite", marks=pytest.mark.integration, id="sqlite"), _postgres_param()]
-)
+@pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.integration, id="sqlite"), _postgres_param()])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of an empty database of its own for this test, on each supported backend in turn."""
     if request.param == "sqlite":

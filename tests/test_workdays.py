@@ -123,9 +123,7 @@ def test_a_year_the_calendar_does_not_cover_is_refused() -> None:
     beyond = date(LAST_YEAR + 1, 3, 2)
     with pytest.raises(InvalidInput) as caught:
         is_working_day(beyond)
-    assert caught.value.message.startswith(
-        f"{beyond.isoformat()}: the holiday calendar does not cover {LAST_YEAR + 1}"
-    )
+    assert caught.value.message.startswith(f"{beyond.isoformat()}: the holiday calendar does not cover {LAST_YEAR + 1}")
     with pytest.raises(InvalidInput, match=f"does not cover {FIRST_YEAR - 1}"):
         is_working_day(date(FIRST_YEAR - 1, 6, 2))
 

@@ -108,9 +108,7 @@ def coerce_date(value: object, field: str) -> date:
     if isinstance(value, bool):
         raise InvalidInput(f"{value!r} is not a date", field=field)
     if isinstance(value, int | float):
-        raise InvalidInput(
-            f"{value!r} is not a date (a bare number; spreadsheet serials are not read)", field=field
-        )
+        raise InvalidInput(f"{value!r} is not a date (a bare number; spreadsheet serials are not read)", field=field)
     to_date = getattr(value, "date", None)
     if callable(to_date):
         # Timestamp-like objects that are not datetime subclasses.

@@ -58,9 +58,7 @@ def test_detail_key_order_and_mapping_type_do_not_matter() -> None:
     shuffled = dict(reversed(list(SAMPLE.detail.items())))
     assert leaf_hash(replace(SAMPLE, detail=shuffled)) == leaf_hash(SAMPLE)
     assert leaf_hash(replace(SAMPLE, detail=MappingProxyType(dict(SAMPLE.detail)))) == leaf_hash(SAMPLE)
-    assert leaf_hash(replace(SAMPLE, detail={**SAMPLE.detail, "matched": ("court.defaulter",)})) == leaf_hash(
-        SAMPLE
-    )
+    assert leaf_hash(replace(SAMPLE, detail={**SAMPLE.detail, "matched": ("court.defaulter",)})) == leaf_hash(SAMPLE)
 
 
 def test_every_hashed_field_changes_the_leaf() -> None:
@@ -97,9 +95,7 @@ def test_seq_is_not_hashed_because_position_is_bound_by_the_chain() -> None:
         ({"detail": ["not", "an", "object"]}, "detail", "not a JSON object"),
     ],
 )
-def test_bad_entries_raise_a_typed_error_naming_the_field(
-    change: dict[str, Any], field: str, reason: str
-) -> None:
+def test_bad_entries_raise_a_typed_error_naming_the_field(change: dict[str, Any], field: str, reason: str) -> None:
     with pytest.raises(InvalidInput, match=reason) as caught:
         canonical_bytes(replace(SAMPLE, **change))
     assert caught.value.field == field
@@ -117,9 +113,7 @@ def test_chain_starts_from_genesis_and_links_each_leaf(make_entry: Callable[[int
     assert rows[0].leaf_hash == first_leaf.hex()
     assert rows[0].chain_hash == hashlib.sha256(bytes(32) + first_leaf).hexdigest()
     for before, row in pairwise(rows):
-        assert (
-            row.chain_hash == chain_hash(bytes.fromhex(before.chain_hash), bytes.fromhex(row.leaf_hash)).hex()
-        )
+        assert row.chain_hash == chain_hash(bytes.fromhex(before.chain_hash), bytes.fromhex(row.leaf_hash)).hex()
     assert [row.entry() for row in rows] == [make_entry(seq) for seq in range(1, 4)]
 
 

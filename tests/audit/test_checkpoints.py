@@ -192,9 +192,7 @@ def test_a_rewritten_history_cannot_be_proved_to_extend_the_earlier_checkpoint(
     rewritten = list(honest)
     rewritten[4] = bytes(32)  # entry 5 replaced, everything re-hashed and re-signed afterwards
     later = sign_checkpoint(40, root(rewritten), AT + timedelta(hours=1), signing_key)
-    assert not verify_extends(
-        earlier, later, prove_extends(earlier, later, rewritten), signing_key.public_key()
-    )
+    assert not verify_extends(earlier, later, prove_extends(earlier, later, rewritten), signing_key.public_key())
     truncated = sign_checkpoint(12, root(honest[:12]), AT + timedelta(hours=1), signing_key)
     with pytest.raises(InvalidInput):
         prove_extends(earlier, truncated, honest)

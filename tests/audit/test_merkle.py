@@ -175,9 +175,7 @@ def test_roots_match_the_certificate_transparency_vectors() -> None:
 @pytest.mark.parametrize(("index", "size", "proof"), CT_INCLUSION)
 def test_inclusion_proofs_match_the_ct_vectors(index: int, size: int, proof: list[str]) -> None:
     assert [p.hex() for p in inclusion_proof(CT_LEAVES[:size], index)] == proof
-    assert verify_inclusion(
-        CT_LEAVES[index], index, size, [bytes.fromhex(p) for p in proof], root(CT_LEAVES[:size])
-    )
+    assert verify_inclusion(CT_LEAVES[index], index, size, [bytes.fromhex(p) for p in proof], root(CT_LEAVES[:size]))
 
 
 @pytest.mark.parametrize(("old", "new", "proof"), CT_CONSISTENCY)

@@ -189,9 +189,7 @@ def test_a_rewrite_is_caught_by_the_checkpoints_that_cover_it(
     assert (honest.ok, honest.checkpoints_checked) == (True, 3)
 
 
-def test_a_truncated_log_is_caught_by_a_later_checkpoint(
-    log40: list[AuditRow], signing_key: Ed25519PrivateKey
-) -> None:
+def test_a_truncated_log_is_caught_by_a_later_checkpoint(log40: list[AuditRow], signing_key: Ed25519PrivateKey) -> None:
     head = checkpoint(log40, 40, signing_key)
     result = verify_against_checkpoint(log40[:35], head, signing_key.public_key())
     assert (result.ok, result.first_bad_seq) == (False, 36)

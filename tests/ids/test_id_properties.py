@@ -29,9 +29,7 @@ authority_types = st.sampled_from(
 def usccs(draw: st.DrawFn) -> str:
     authority, org_type = draw(authority_types)
     seed = draw(st.integers(min_value=0, max_value=2**32))
-    return uscc.generate(
-        random.Random(seed), division=draw(divisions), authority=authority, org_type=org_type
-    )
+    return uscc.generate(random.Random(seed), division=draw(divisions), authority=authority, org_type=org_type)
 
 
 @st.composite

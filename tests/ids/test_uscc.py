@@ -60,8 +60,7 @@ def test_org_check_10_is_x_and_11_is_0() -> None:
         ("01350500676532779B", "unknown registration authority '0' at position 1"),
         (
             "94350500676532779B",
-            "unknown organisation type '4' at position 2 for registration authority '9' "
-            "(industry and commerce)",
+            "unknown organisation type '4' at position 2 for registration authority '9' (industry and commerce)",
         ),
         ("Y2350500676532779B", "unknown organisation type '2' at position 2 for registration authority 'Y'"),
         ("913A0500676532779B", "division code '3A0500' at positions 3-8 must be 6 digits"),
@@ -81,9 +80,7 @@ def test_organisation_code_check_is_a_reason_of_its_own() -> None:
     body = "91350500676532778"
     code = body + uscc.check_char(body)
     result = uscc.validate(code)
-    assert result.reason == (
-        "wrong organisation-code check character at position 17 (GB 11714): expected 9, found 8"
-    )
+    assert result.reason == ("wrong organisation-code check character at position 17 (GB 11714): expected 9, found 8")
 
 
 def test_central_division_100000_is_accepted() -> None:
@@ -93,12 +90,8 @@ def test_central_division_100000_is_accepted() -> None:
 
 
 def test_pilot_fujian_codes_fail_their_check() -> None:
-    assert uscc.validate("91350100M0001TGQXM").reason == (
-        "wrong check character at position 18: expected 1, found M"
-    )
-    assert uscc.validate("91350211M0000XUF46").reason == (
-        "wrong check character at position 18: expected R, found 6"
-    )
+    assert uscc.validate("91350100M0001TGQXM").reason == ("wrong check character at position 18: expected 1, found M")
+    assert uscc.validate("91350211M0000XUF46").reason == ("wrong check character at position 18: expected R, found 6")
 
 
 def test_normalize_folds_width_case_spaces_and_dashes() -> None:

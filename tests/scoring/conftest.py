@@ -24,9 +24,7 @@ def synthetic(n: int = 3000, seed: int = 7) -> tuple[pd.DataFrame, np.ndarray]:
     logit = -1.0 + 0.18 * arrears - 0.09 * age + effect
     y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
     arrears[rng.uniform(size=n) < 0.05] = np.nan
-    frame = pd.DataFrame(
-        {"arrears": arrears, "firm_age": age, "ownership": ownership, "noise": rng.normal(size=n)}
-    )
+    frame = pd.DataFrame({"arrears": arrears, "firm_age": age, "ownership": ownership, "noise": rng.normal(size=n)})
     return frame, y
 
 

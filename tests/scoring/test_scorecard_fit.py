@@ -89,14 +89,10 @@ def test_score_frame_equals_points_summed_by_hand(
     assert points_frame(fitted, sample).sum(axis=1) + fitted.intercept_points == pytest.approx(scores)
 
 
-def test_points_follow_the_pdo_formula(
-    fitted: ScorecardModel, training: tuple[pd.DataFrame, np.ndarray]
-) -> None:
+def test_points_follow_the_pdo_formula(fitted: ScorecardModel, training: tuple[pd.DataFrame, np.ndarray]) -> None:
     frame, _ = training
     sample = frame.iloc[:20]
-    woe = np.column_stack(
-        [np.asarray([*c.woe, 0.0, 0.0])[bin_indices(c, sample[c.code])] for c in fitted.features]
-    )
+    woe = np.column_stack([np.asarray([*c.woe, 0.0, 0.0])[bin_indices(c, sample[c.code])] for c in fitted.features])
     mask = sample["arrears"].notna().to_numpy()
     log_odds_bad = fitted.intercept + woe @ np.asarray([c.coefficient for c in fitted.features])
     factor = 50.0 / math.log(2.0)

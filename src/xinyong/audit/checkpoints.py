@@ -112,21 +112,15 @@ def prove_extends(old: Checkpoint, new: Checkpoint, leaves: Sequence[bytes]) -> 
     if old.size > new.size:
         raise InvalidInput(f"the old checkpoint has {old.size} entries, the new only {new.size}", field="old")
     if len(leaves) < new.size:
-        raise InvalidInput(
-            f"{len(leaves)} leaves given, the new checkpoint covers {new.size}", field="leaves"
-        )
+        raise InvalidInput(f"{len(leaves)} leaves given, the new checkpoint covers {new.size}", field="leaves")
     return consistency_proof(leaves[: new.size], old.size)
 
 
-def verify_extends(
-    old: Checkpoint, new: Checkpoint, proof: Sequence[bytes], public_key: Ed25519PublicKey
-) -> bool:
+def verify_extends(old: Checkpoint, new: Checkpoint, proof: Sequence[bytes], public_key: Ed25519PublicKey) -> bool:
     """Whether both checkpoints are genuine and `proof` shows the log at `new` extends the log at `old`."""
     if not (verify_checkpoint(old, public_key) and verify_checkpoint(new, public_key)):
         return False
-    return verify_consistency(
-        old.size, new.size, bytes.fromhex(old.root_hex), bytes.fromhex(new.root_hex), proof
-    )
+    return verify_consistency(old.size, new.size, bytes.fromhex(old.root_hex), bytes.fromhex(new.root_hex), proof)
 
 
 def generate_key() -> Ed25519PrivateKey:

@@ -104,9 +104,7 @@ def canonical_bytes(entry: AuditEntry) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidInput(
-            "contains a lone surrogate and cannot be encoded as UTF-8", field="entry"
-        ) from None
+        raise InvalidInput("contains a lone surrogate and cannot be encoded as UTF-8", field="entry") from None
 
 
 def leaf_hash(entry: AuditEntry) -> bytes:

@@ -100,9 +100,7 @@ def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
     return proof
 
 
-def verify_consistency(
-    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
-) -> bool:
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> bool:
     """Whether `proof` shows tree (new_size, new_root) extends (old_size, old_root), RFC 9162 §2.1.4.2."""
     if not 0 <= old_size <= new_size or not _all_hashes([old_root, new_root, *proof]):
         return False

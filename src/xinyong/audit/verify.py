@@ -69,9 +69,7 @@ class VerifyResult:
 
 def entry_of(row: StoredRow) -> AuditEntry:
     """The audit entry a stored row holds, without its hashes."""
-    return AuditEntry(
-        row.seq, row.at, row.actor, row.role, row.action, row.object, row.purpose, row.result, row.detail
-    )
+    return AuditEntry(row.seq, row.at, row.actor, row.role, row.action, row.object, row.purpose, row.result, row.detail)
 
 
 def verify_log(
@@ -131,9 +129,7 @@ def verify_log(
             # A jump: one row of look-ahead tells a swapped pair from a removal.
             following = next(it, None)
             if following is not None and prev_seq < following.seq < seq:
-                return failure(
-                    following.seq, f"entry {following.seq} is out of order (it comes after entry {seq})"
-                )
+                return failure(following.seq, f"entry {following.seq} is out of order (it comes after entry {seq})")
             missing = prev_seq + 1
             jump = f"the log starts at seq {seq}" if prev_seq == 0 else f"seq jumps from {prev_seq} to {seq}"
             return failure(missing, f"entry {missing} is missing ({jump})")

@@ -395,9 +395,7 @@ class Catalog(_Entry):
         """The measures of one list that bear on one action."""
         return tuple(m for m in self.measures.values() if m.list == list_code and action in m.actions)
 
-    def list_for(
-        self, record_type_code: str, grade: str | None = None, **fields: str | None
-    ) -> ListType | None:
+    def list_for(self, record_type_code: str, grade: str | None = None, **fields: str | None) -> ListType | None:
         """The list a record of this type places its subject on, given its fields (tax.rating: grade A)."""
         record_type = self.record_types.get(record_type_code)
         if record_type is None:

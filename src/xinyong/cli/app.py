@@ -33,9 +33,47 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-from xinyong.cli import catalog_cmd, check_cmd, demo_cmd, ids_cmd, store_cmd  # noqa: E402
+from xinyong.cli import (  # noqa: E402
+    audit_cmd,
+    catalog_cmd,
+    check_cmd,
+    demo_cmd,
+    ids_cmd,
+    ingest_cmd,
+    inspect_cmd,
+    keys_cmd,
+    link_cmd,
+    object_cmd,
+    rate_cmd,
+    records_cmd,
+    repair_cmd,
+    report_cmd,
+    serve_cmd,
+    store_cmd,
+    subject_cmd,
+    synth_cmd,
+)
 
-for _module in (ids_cmd, catalog_cmd, store_cmd, demo_cmd, check_cmd):
+for _module in (
+    ids_cmd,
+    catalog_cmd,
+    store_cmd,
+    demo_cmd,
+    check_cmd,
+    ingest_cmd,
+    records_cmd,
+    keys_cmd,
+    link_cmd,
+    audit_cmd,
+    serve_cmd,
+    rate_cmd,
+    inspect_cmd,
+    synth_cmd,
+    subject_cmd,
+    object_cmd,
+    repair_cmd,
+    report_cmd,
+):
     _module.register(app)
 
 

@@ -28,9 +28,7 @@ def _line(result: IdCheck, raw: str) -> str:
 
 @ids_app.command("check")
 def check_cmd(
-    code: Annotated[
-        str, typer.Argument(help="The code as written; spaces, dashes and full-width forms are folded.")
-    ],
+    code: Annotated[str, typer.Argument(help="The code as written; spaces, dashes and full-width forms are folded.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Check one code; prints valid, kind, normalised form and the reason it is not valid."""

@@ -36,9 +36,7 @@ class AllowList:
             # Only the 18-character shape both kinds share may be listed, so a typo in the file
             # fails loudly instead of admitting nothing.
             if len(text) != 18 or any(ch not in ALPHABET for ch in text):
-                raise ConfigError(
-                    f"{source} line {number}: {text!r} is not an 18-character USCC or resident ID"
-                )
+                raise ConfigError(f"{source} line {number}: {text!r} is not an 18-character USCC or resident ID")
             codes.add(text)
         return cls(frozenset(codes))
 

@@ -58,7 +58,4 @@ def division_problem(division: str, positions: str, *, extra: dict[str, str] | N
     prefix = division[:2]
     if prefix in PROVINCES or (extra is not None and prefix in extra):
         return None
-    return (
-        f"unknown division code {division!r} at positions {positions}: "
-        f"province prefix {prefix} is not in GB/T 2260"
-    )
+    return f"unknown division code {division!r} at positions {positions}: province prefix {prefix} is not in GB/T 2260"

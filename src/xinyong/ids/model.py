@@ -40,9 +40,7 @@ def compact(raw: str) -> str:
     # Separators (Zs/Zl/Zp and control whitespace), dashes (Pd) and format marks (Cf: zero-width
     # spaces, BOMs) never belong to a code; they arrive from forms, spreadsheets and OCR.
     kept = "".join(
-        ch
-        for ch in folded
-        if not ch.isspace() and unicodedata.category(ch) not in {"Pd", "Cf", "Zs", "Zl", "Zp"}
+        ch for ch in folded if not ch.isspace() and unicodedata.category(ch) not in {"Pd", "Cf", "Zs", "Zl", "Zp"}
     )
     # Normalise again so that dropping a mark between a letter and its accent cannot leave text
     # that a second pass would change: the fold is idempotent.

@@ -110,8 +110,7 @@ def _problem(code: str) -> str | None:
     label, types = AUTHORITIES[authority]
     if org_type not in types:
         return (
-            f"unknown organisation type {org_type!r} at position 2 "
-            f"for registration authority {authority!r} ({label})"
+            f"unknown organisation type {org_type!r} at position 2 for registration authority {authority!r} ({label})"
         )
     division = code[2:8]
     if division != CENTRAL and (why := division_problem(division, "3-8")):

@@ -175,9 +175,7 @@ def fit_bins(
             raise InvalidInput("a direction is declared for a feature that is not in the frame", field=code)
         if direction not in DIRECTIONS:
             raise InvalidInput(f"direction must be one of {DIRECTIONS}, got {direction!r}", field=code)
-    return {
-        str(code): _fit_one(frame, str(code), y, categorical, directions, options) for code in frame.columns
-    }
+    return {str(code): _fit_one(frame, str(code), y, categorical, directions, options) for code in frame.columns}
 
 
 def _fit_one(

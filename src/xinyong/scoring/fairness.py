@@ -46,9 +46,7 @@ class ImpactReport:
         return tuple(g.group for g in self.groups if g.flagged)
 
 
-def adverse_impact(
-    groups: Sequence[str], adverse: Sequence[bool], threshold: float = FOUR_FIFTHS
-) -> ImpactReport:
+def adverse_impact(groups: Sequence[str], adverse: Sequence[bool], threshold: float = FOUR_FIFTHS) -> ImpactReport:
     """Adverse rate per group and each group's favourable-rate ratio to the best group's.
 
     Groups are listed alphabetically; the reference is the group with the highest favourable rate

@@ -149,9 +149,7 @@ def psi_table(
     ]
 
 
-def psi(
-    expected: npt.ArrayLike, actual: npt.ArrayLike, n_bins: int = 10, epsilon: float = PSI_EPSILON
-) -> float:
+def psi(expected: npt.ArrayLike, actual: npt.ArrayLike, n_bins: int = 10, epsilon: float = PSI_EPSILON) -> float:
     """Population stability index of `actual` against `expected` (see `psi_table` for the binning)."""
     return float(sum(b.contribution for b in psi_table(expected, actual, n_bins, epsilon)))
 

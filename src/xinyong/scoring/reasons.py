@@ -60,9 +60,7 @@ def points_lost(model: ScorecardModel, frame: pd.DataFrame) -> npt.NDArray[np.fl
     return lost
 
 
-def top_reasons(
-    model: ScorecardModel, frame: pd.DataFrame, k: int = DEFAULT_REASONS
-) -> list[list[tuple[str, float]]]:
+def top_reasons(model: ScorecardModel, frame: pd.DataFrame, k: int = DEFAULT_REASONS) -> list[list[tuple[str, float]]]:
     """For every row, up to `k` (feature code, points lost) pairs, biggest loss first."""
     if k < 1:
         raise InvalidInput("must be at least 1", field="k")

@@ -156,12 +156,8 @@ class RuleScorecard:
         start = _num(data.get("start"), "start")
         grades = _grades(data.get("grades"))
         ranked = {b.grade for b in grades}
-        adjustments = tuple(
-            _adjustment(a, f"adjustments[{i}]") for i, a in enumerate(_list(data, "adjustments"))
-        )
-        overrides = tuple(
-            _override(o, f"overrides[{i}]", ranked) for i, o in enumerate(_list(data, "overrides"))
-        )
+        adjustments = tuple(_adjustment(a, f"adjustments[{i}]") for i, a in enumerate(_list(data, "adjustments")))
+        overrides = tuple(_override(o, f"overrides[{i}]", ranked) for i, o in enumerate(_list(data, "overrides")))
         codes = [a.code for a in adjustments] + [o.code for o in overrides]
         if len(codes) != len(set(codes)):
             raise InvalidInput("adjustment and override codes must be unique", field="adjustments")
@@ -268,9 +264,7 @@ def _grades(raw: Any) -> tuple[GradeBand, ...]:
             raise InvalidInput("must be a mapping", field=where)
         low = item.get("min")
         bands.append(
-            GradeBand(
-                _str(item.get("grade"), f"{where}.grade"), None if low is None else _num(low, f"{where}.min")
-            )
+            GradeBand(_str(item.get("grade"), f"{where}.grade"), None if low is None else _num(low, f"{where}.min"))
         )
     mins = [b.min for b in bands]
     if mins[-1] is not None or None in mins[:-1]:
@@ -306,9 +300,7 @@ def _override(raw: Any, where: str, ranked: set[str]) -> Override:
     if not isinstance(raw, Mapping):
         raise InvalidInput("must be a mapping", field=where)
     if ("assign" in raw) == ("cap" in raw):
-        raise InvalidInput(
-            "needs exactly one of assign (a grade) or cap (the best grade allowed)", field=where
-        )
+        raise InvalidInput("needs exactly one of assign (a grade) or cap (the best grade allowed)", field=where)
     mode: Literal["assign", "cap"] = "assign" if "assign" in raw else "cap"
     grade = _str(raw.get(mode), f"{where}.{mode}")
     if mode == "cap" and grade not in ranked:

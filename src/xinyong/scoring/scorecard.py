@@ -133,9 +133,7 @@ class ScorecardModel:
     def from_dict(cls, data: Mapping[str, Any]) -> ScorecardModel:
         """Read and validate a model exported by `to_dict`."""
         if data.get("format") != MODEL_FORMAT:
-            raise InvalidInput(
-                f"expected format {MODEL_FORMAT!r}, got {data.get('format')!r}", field="format"
-            )
+            raise InvalidInput(f"expected format {MODEL_FORMAT!r}, got {data.get('format')!r}", field="format")
         scaling = _mapping(data, "scaling", "scaling")
         features = data.get("features")
         if not isinstance(features, list) or not features:
@@ -219,8 +217,7 @@ def fit_scorecard(
         selected.remove(code)
     intercept = float(lr.intercept_[0])
     cards = tuple(
-        _card(bins[code], coefficient=coef, factor=scaling.factor)
-        for code, coef in zip(selected, coefs, strict=True)
+        _card(bins[code], coefficient=coef, factor=scaling.factor) for code, coef in zip(selected, coefs, strict=True)
     )
     return ScorecardModel(
         version=version,
@@ -271,9 +268,7 @@ def bin_indices(card: FeatureCard, column: pd.Series[Any]) -> npt.NDArray[np.int
         numeric_idx[np.isnan(x)] = n
         return numeric_idx.astype(np.intp)
     if pd.api.types.is_numeric_dtype(column.dtype) and not isinstance(column.dtype, pd.CategoricalDtype):
-        raise InvalidInput(
-            f"categorical feature has dtype {column.dtype}; it must hold text", field=card.code
-        )
+        raise InvalidInput(f"categorical feature has dtype {column.dtype}; it must hold text", field=card.code)
     # Hash each distinct value once (category codes), then map the few categories to bins.
     as_category = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
     seen = list(as_category.cat.categories)
