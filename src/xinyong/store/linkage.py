@@ -7,10 +7,11 @@ pending record and every subject, and full record rows would cost more than the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Connection, and_, func, select, update
 
@@ -20,6 +21,7 @@ from xinyong.store.schema import records, subjects
 from xinyong.store.schema_linkage import link_explanations, link_runs, review_items
 
 __all__ = [
+    "Assignment",
     "Connection",
     "EvidenceRow",
     "ExplanationRow",
@@ -73,6 +75,7 @@ class SubjectEntry:
     kind: str
     id_value: str | None
     name: str
+    name_norm: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +219,7 @@ def pending_rows(conn: Connection) -> list[PendingRow]:
 def subject_entries(conn: Connection, kind: str) -> list[SubjectEntry]:
     """Every subject of a kind, by pk."""
     s = subjects.c
-    query = select(s.pk, s.key, s.kind, s.id_value, s.name).where(s.kind == kind).order_by(s.pk)
+    query = select(s.pk, s.key, s.kind, s.id_value, s.name, s.name_norm).where(s.kind == kind).order_by(s.pk)
     return [SubjectEntry(*row) for row in _stream(conn, query)]
 
 
@@ -251,11 +254,20 @@ def subject_evidence(conn: Connection, kind: str) -> list[EvidenceRow]:
 
 
 def rejected_pairs(conn: Connection) -> set[tuple[str, int]]:
-    """(record key, subject pk) pairs a person rejected: never proposed again for that record."""
-    query = select(review_items.c.record_key, review_items.c.subject_pk).where(
-        review_items.c.status.in_(("rejected", "reassigned"))
+    """(record key, subject pk) pairs a person refused: never proposed again for that record.
+
+    A rejection refuses every subject the item proposed; a reassignment every one but the subject
+    the record was given.
+    """
+    r = review_items.c
+    query = select(r.record_key, r.candidates, r.subject_pk, r.decided_subject_pk).where(
+        r.status.in_(("rejected", "reassigned"))
     )
-    return {(str(key), int(pk)) for key, pk in conn.execute(query)}
+    refused: set[tuple[str, int]] = set()
+    for key, candidates, best, given in conn.execute(query):
+        proposed = {int(best), *(int(c["subject_pk"]) for c in candidates or [])}
+        refused.update((str(key), pk) for pk in proposed if pk != given)
+    return refused
 
 
 def _stream(conn: Connection, query: Any) -> Iterator[Any]:
@@ -298,11 +310,52 @@ def run_model(conn: Connection, run: str, kind: str) -> LinkRunRow:
     return found[0]
 
 
+_EXPLANATION_COLUMNS: Final = (
+    "pk",
+    "run",
+    "record_pk",
+    "subject_pk",
+    "other_record_pk",
+    "rank",
+    "probability",
+    "match_weight",
+    "levels",
+)
+
+
 def save_explanations(conn: Connection, rows: Sequence[ExplanationRow]) -> int:
-    """Store explanations, in chunks so a million of them never make one giant statement."""
-    for start in range(0, len(rows), FETCH):
-        conn.execute(link_explanations.insert(), [_fields(row) for row in rows[start : start + FETCH]])
+    """Store explanations: COPY on PostgreSQL, one prepared statement on SQLite, as a run writes one
+    or more for nearly every record it considered."""
+    pks = keys.allocate(conn, link_explanations, len(rows))
+    values = (
+        (pk, r.run, r.record_pk, r.subject_pk, r.other_record_pk, r.rank, r.probability, r.match_weight, r.levels)
+        for pk, r in zip(pks, rows, strict=True)
+    )
+    columns = ", ".join(_EXPLANATION_COLUMNS)
+    if conn.dialect.name == "postgresql":
+        driver = conn.connection.driver_connection
+        if driver is None:
+            raise RuntimeError("the PostgreSQL connection has no driver connection")
+        with driver.cursor() as cursor, cursor.copy(f"COPY link_explanations ({columns}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row((*row[:-1], _json(row[-1])))
+        return len(rows)
+    placeholders = ", ".join("?" for _ in _EXPLANATION_COLUMNS)
+    statement = f"INSERT INTO link_explanations ({columns}) VALUES ({placeholders})"
+    batch: list[tuple[Any, ...]] = []
+    for row in values:
+        batch.append((*row[:-1], _json(row[-1])))
+        if len(batch) >= FETCH:
+            conn.exec_driver_sql(statement, batch)
+            batch = []
+    if batch:
+        conn.exec_driver_sql(statement, batch)
     return len(rows)
+
+
+def _json(value: Mapping[str, Any]) -> str:
+    # As the engine's JSON type writes it: Chinese kept readable.
+    return json.dumps(value, ensure_ascii=False)
 
 
 def explanations_for(conn: Connection, record_pk: int) -> list[ExplanationRow]:
@@ -397,17 +450,49 @@ def model_links(conn: Connection) -> list[ModelLink]:
     return [ModelLink(*row) for row in _stream(conn, query)]
 
 
-def current_assignments(conn: Connection) -> Iterator[tuple[str, str, str, str, int | None, str | None]]:
-    """(agency, record_id, kind, link, subject pk, subject id_value) of every current version."""
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Where a current record version stands: its link and the subject it went to, for audits against truth."""
+
+    pk: int
+    agency: str
+    record_id: str
+    kind: str
+    name: str
+    id_raw: str | None
+    link: str
+    probability: float | None
+    subject_pk: int | None
+    subject_id_value: str | None
+
+
+def assignments(conn: Connection) -> list[Assignment]:
+    """Every current record version with its link and its subject's identifier."""
     r, s = records.c, subjects.c
     query = (
-        select(r.agency, r.record_id, r.subject_kind, r.link, r.subject_pk, s.id_value)
+        select(
+            r.pk,
+            r.agency,
+            r.record_id,
+            r.subject_kind,
+            r.subject_name,
+            r.subject_id_raw,
+            r.link,
+            r.link_probability,
+            r.subject_pk,
+            s.id_value,
+        )
         .select_from(records.outerjoin(subjects, r.subject_pk == s.pk))
         .where(r.superseded_at.is_(None))
         .order_by(r.pk)
     )
-    for row in _stream(conn, query):
-        yield (row[0], row[1], row[2], row[3], row[4], row[5])
+    return [Assignment(*row) for row in _stream(conn, query)]
+
+
+def link_totals(conn: Connection) -> dict[str, int]:
+    """How many current record versions have each kind of link."""
+    query = select(records.c.link, func.count()).where(records.c.superseded_at.is_(None)).group_by(records.c.link)
+    return {str(link): int(n) for link, n in conn.execute(query)}
 
 
 def _fields(obj: Any) -> dict[str, Any]:

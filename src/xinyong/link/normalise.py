@@ -1,0 +1,189 @@
+"""The comparison columns both sides of a linkage share, built from what agencies wrote.
+
+Names go through `xinyong.text` (half-width, simplified, one spelling per legal form, the distinctive
+core of a company name, pinyin for people); an address is split into its district (朝阳区) and the rest
+(the street), so the two are compared separately; phones and codes keep their characters only. Every
+key is computed once per distinct value, because names, streets and phones repeat across records.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import date
+from typing import Final, TypeVar
+
+from xinyong.ids.model import compact
+from xinyong.text import (
+    PREFECTURES,
+    PROVINCES,
+    normalize_brackets,
+    normalize_name,
+    normalize_org_name,
+    org_name_core,
+    pinyin_key,
+    to_halfwidth,
+)
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+# A county-level unit at the start of an address once the province and city are taken off: 朝阳区,
+# 密云县, a banner (旗) or a county-level city; at most six characters, as in 鄂托克前旗.
+_DISTRICT: Final = re.compile(r"^(?P<district>[\u4e00-\u9fff]{1,6}?(?:自治县|自治旗|区|县|旗|市))(?P<rest>.+)$")
+# Only full names are taken off the front: short forms are too often the start of a district's own
+# name (朝阳 is a city in Liaoning and 朝阳区 a district of Beijing).
+_FULL_REGIONS: Final = sorted({full for full, _ in PROVINCES} | set(PREFECTURES), key=lambda n: (-len(n), n))
+_REGION_PREFIX: Final = re.compile("^(?:" + "|".join(map(re.escape, _FULL_REGIONS)) + ")")
+_SPACES: Final = re.compile(r"\s+")
+_LATIN_WORDS: Final = re.compile(r"[A-Z]+")
+_HAN: Final = re.compile(r"[\u3400-\u9fff]")
+_MOBILE_COUNTRY: Final = "86"
+#: The columns every comparison frame has, whatever the subject kind.
+COMMON_COLUMNS: Final = ("unique_id", "name_norm", "name_core", "name_py", "id_code", "district", "street", "phone")
+ORG_COLUMNS: Final = (*COMMON_COLUMNS, "rep_name", "rep_id")
+PERSON_COLUMNS: Final = (*COMMON_COLUMNS, "birth_date")
+
+
+def columns_for(kind: str) -> tuple[str, ...]:
+    """The comparison columns of a subject kind, in frame order."""
+    return ORG_COLUMNS if kind == "org" else PERSON_COLUMNS
+
+
+def mapped(values: Sequence[K | None], fn: Callable[[K], V]) -> list[V | None]:
+    """`fn` applied to each value, computed once per distinct value; None stays None."""
+    table: dict[K, V] = {}
+    out: list[V | None] = []
+    for value in values:
+        if value is None:
+            out.append(None)
+            continue
+        if value not in table:
+            table[value] = fn(value)
+        out.append(table[value])
+    return out
+
+
+def blank_to_none(text: str | None) -> str | None:
+    """None for a value that is missing or only blanks."""
+    return text if text else None
+
+
+def org_keys(name: str) -> tuple[str, str]:
+    """An organisation's name as compared (`normalize_org_name`) and its distinctive core."""
+    # Both start from the same text, so the second finds its traditional-to-simplified conversion,
+    # the costly step, already in `to_simplified`'s cache.
+    norm = normalize_org_name(name)
+    return norm, org_name_core(name) or norm
+
+
+def person_keys(name: str) -> tuple[str, str, str]:
+    """A person's name as compared, the same without word order, and its toneless pinyin.
+
+    张伟 and "Zhang Wei" agree on the pinyin; "Zhang Wei" and "Wei Zhang" on the order-free form, the
+    two orders a romanised Chinese name comes in. A name in Han characters has no words to reorder.
+    """
+    norm = normalize_name(name)
+    return norm, _unordered(name) or norm, pinyin_key(name)
+
+
+def name_columns(kind: str, names: Sequence[str | None]) -> tuple[list[str | None], ...]:
+    """(name_norm, name_core, name_py) for each name; a person's core is the name without word order."""
+    if kind == "org":
+        keys = mapped(names, org_keys)
+        norm = [k[0] if k else None for k in keys]
+        core = [blank_to_none(k[1]) if k else None for k in keys]
+        # Pinyin of a company's core lets a Latin-script rendering of the name meet the Chinese one.
+        py = mapped(core, _latin_only_pinyin)
+        return norm, core, py
+    keys_p = mapped(names, person_keys)
+    norm = [blank_to_none(k[0]) if k else None for k in keys_p]
+    unordered = [blank_to_none(k[1]) if k else None for k in keys_p]
+    py = [blank_to_none(k[2]) if k else None for k in keys_p]
+    return norm, unordered, py
+
+
+def known_name_columns(kind: str, names: Sequence[str], norms: Sequence[str]) -> tuple[list[str | None], ...]:
+    """(name_norm, name_core, name_py) of subjects, whose normalised names the store already keeps.
+
+    The stored form saves normalising every subject's name again on every run; it is the same
+    function's output (`normalize_org_name` or `normalize_name`), and a blank one is recomputed.
+    """
+    if kind == "org":
+        norm: list[str | None] = [n or normalize_org_name(name) for name, n in zip(names, norms, strict=True)]
+        core = [blank_to_none(k) if k else None for k in mapped(norm, _core_of_normalised)]
+        return norm, core, list(mapped(core, _latin_only_pinyin))
+    norm = [n or normalize_name(name) for name, n in zip(names, norms, strict=True)]
+    unordered = mapped(names, _unordered)
+    return norm, [u or n for u, n in zip(unordered, norm, strict=True)], list(mapped(names, _pinyin))
+
+
+def _core_of_normalised(norm: str) -> str:
+    return org_name_core(norm) or norm
+
+
+def _unordered(name: str) -> str | None:
+    words = _LATIN_WORDS.findall(unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper())
+    return "".join(sorted(words)) if words and not _HAN.search(name) else None
+
+
+def _pinyin(name: str) -> str | None:
+    return blank_to_none(pinyin_key(name))
+
+
+def _latin_only_pinyin(core: str) -> str | None:
+    # Pinyin of a Han company name is costly and adds nothing the Han core does not already say;
+    # it only helps when the name was written in Latin letters, so only those get a key.
+    return blank_to_none(pinyin_key(core)) if core.isascii() else None
+
+
+def split_address(address: str) -> tuple[str | None, str | None]:
+    """The district (朝阳区) and the rest of an address, both normalised; (None, rest) when no district shows."""
+    # Width and brackets only: traditional characters are rare in addresses, and converting every
+    # address would cost more than the rest of the normalisation together.
+    text = normalize_brackets(to_halfwidth(_SPACES.sub("", address))).upper()
+    for _ in range(3):  # province, then city: 北京市朝阳区…, 河北省石家庄市长安区…
+        region = _REGION_PREFIX.match(text)
+        if region is None or region.end() == len(text):
+            break
+        text = text[region.end() :]
+    found = _DISTRICT.match(text)
+    if found is None:
+        return None, blank_to_none(text)
+    return found["district"], blank_to_none(found["rest"])
+
+
+def address_columns(addresses: Sequence[str | None]) -> tuple[list[str | None], list[str | None]]:
+    """(district, street) for each address."""
+    parts = mapped(addresses, split_address)
+    return [p[0] if p else None for p in parts], [p[1] if p else None for p in parts]
+
+
+def phone_key(phone: str) -> str | None:
+    """The digits of a phone number, without China's country code: +86 138… and 138… agree."""
+    digits = "".join(ch for ch in compact(phone) if ch.isdigit())
+    if len(digits) == 13 and digits.startswith(_MOBILE_COUNTRY):
+        digits = digits[2:]
+    return digits or None
+
+
+def code_key(code: str) -> str | None:
+    """A typed identifier folded to half-width capitals without separators."""
+    return blank_to_none(compact(code))
+
+
+def date_key(day: date | None) -> str | None:
+    """A date as YYYYMMDD, so that one mistyped digit is an edit distance of one."""
+    return None if day is None else day.strftime("%Y%m%d")
+
+
+def most_common(values: Iterable[str | None]) -> str | None:
+    """The most frequent non-missing value, the smallest among equals (so the choice is reproducible)."""
+    counts: dict[str, int] = {}
+    for value in values:
+        if value:
+            counts[value] = counts.get(value, 0) + 1
+    if not counts:
+        return None
+    return min(counts, key=lambda v: (-counts[v], v))
