@@ -40,8 +40,8 @@ class BatchError:
 
 Result = Decision | BatchError
 
-#: Serialised decisions kept for batch answers before the cache starts over (a day's hits, typically).
-FRAGMENT_CACHE_MAX = 2_000_000
+#: Decisions (and their JSON) kept per identifier, action and day before the cache starts over.
+DECISION_CACHE_MAX = 2_000_000
 
 
 def normalized_id(raw: str) -> str:
@@ -96,8 +96,10 @@ class ScreeningIndex:
         self._files: dict[str, SubjectFile] = {}
         # (identifier, action) → what could apply on any day; filled on first use, dropped on change.
         self._candidates: dict[tuple[str, str], tuple[dict[str, Any], tuple[Applicable, ...]]] = {}
-        # (identifier, action, day) → the decision and its JSON after the "id" key, for batch answers.
-        self._fragments: dict[tuple[str, str, date], tuple[Decision, bytes]] = {}
+        # (identifier, action, day) → the decision, and its JSON after the "id" key for batch answers:
+        # the same subject is checked many times a day (booking, boarding), and only a refresh changes it.
+        self._decided: dict[tuple[str, str, date], Decision] = {}
+        self._fragments: dict[tuple[str, str, date], bytes] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -133,6 +135,7 @@ class ScreeningIndex:
                         bucket[event.target.key] = event.target
                     touched.add(tid)
                 self._candidates = {k: v for k, v in self._candidates.items() if k[0] not in touched}
+                self._decided = {k: v for k, v in self._decided.items() if k[0] not in touched}
                 self._fragments = {k: v for k, v in self._fragments.items() if k[0] not in touched}
                 for tid in touched:
                     if self._targets.get(tid):
@@ -150,10 +153,16 @@ class ScreeningIndex:
         return self._files.get(id_value)
 
     def _decide(self, code: str, file: SubjectFile, action: str, at: date) -> Decision:
+        decided = self._decided.get((code, action, at))
+        if decided is not None:
+            return decided
         cached = self._candidates.get((code, action))
         if cached is None:
             cached = self._candidates[(code, action)] = (subject_of(file), applicable(file, action, self.catalog))
-        return decide_from(cached[0], cached[1], action, at)
+        if len(self._decided) > DECISION_CACHE_MAX:
+            self._decided = {}
+        decided = self._decided[(code, action, at)] = decide_from(cached[0], cached[1], action, at)
+        return decided
 
     def check(self, raw_id: str, action: str, at: date) -> Decision:
         """One decision; an invalid identifier is an error, an unknown one is allowed with no subject."""
@@ -190,9 +199,9 @@ class ScreeningIndex:
         results for auditing; decisions of subjects on file are serialised once per day and reused."""
         results = self.check_batch(ids, action, at)
         miss = orjson.dumps(Decision(subject=None, action=action, at=at, effect="allow").as_dict())[1:]
+        if len(self._fragments) > DECISION_CACHE_MAX:
+            self._fragments = {}
         fragments = self._fragments
-        if len(fragments) > FRAGMENT_CACHE_MAX:
-            fragments.clear()
         parts: list[bytes] = []
         append = parts.append
         for raw, result in zip(ids, results, strict=True):
@@ -205,6 +214,6 @@ class ScreeningIndex:
                 key = (result.subject["id"] or raw, action, at)
                 cached = fragments.get(key)
                 if cached is None:  # refresh() drops the entries of every subject it touches
-                    cached = fragments[key] = (result, orjson.dumps(result.as_dict())[1:])
-                append(head + cached[1])
+                    cached = fragments[key] = orjson.dumps(result.as_dict())[1:]
+                append(head + cached)
         return b'{"decisions":[' + b",".join(parts) + b"]}", results
