@@ -60,7 +60,7 @@ def resident_ids(n: int, seed: int = 1) -> list[str]:
     ]
     body = (chars + ord("0")).astype(np.uint8)
     full = np.concatenate([body, check[:, None]], axis=1)
-    return full.view("S18").ravel().astype("U18").tolist()  # type: ignore[no-any-return]
+    return full.view("S18").ravel().astype("U18").tolist()
 
 
 def _rss_mb() -> float:
