@@ -165,7 +165,7 @@ def _judge_province(store: Any, folder: Path, truth: dict[tuple[str, str], str])
             groups[f"{kind}/linkage"].append(j)
         for tag in noise_of(a.name, a.id_raw, j.true_id, names.get(j.true_id, ""), reps.get(j.true_id)):
             groups[f"{kind}/noise/{tag}"].append(j)
-    report = {key: check(items).as_dict() for key, items in sorted(groups.items())}
+    report: dict[str, Any] = {key: check(items).as_dict() for key, items in sorted(groups.items())}
     report["wrong_id_or_confirmed"] = sum(
         1 for j in judged if j.verdict == "false_link" and j.assignment.link in ("id", "confirmed")
     )
@@ -299,7 +299,7 @@ def _febrl_splink(a: Any, b: Any, true: set[tuple[str, str]]) -> dict[str, Any]:
         return out
 
     started = time.perf_counter()
-    rules = [
+    rules: list[Any] = [
         block_on("given_name", "surname"),
         "l.given_name = r.surname and l.surname = r.given_name",
         block_on("date_of_birth"),
@@ -337,7 +337,7 @@ def _febrl_splink(a: Any, b: Any, true: set[tuple[str, str]]) -> dict[str, Any]:
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("postcode"), estimate_without_term_frequencies=True
     )
-    predictions = linker.inference.predict(threshold_match_probability=0.2).as_pandas_dataframe()
+    predictions = linker.inference.predict(threshold_match_probability=0.2).as_pandas_dataframe()  # type: ignore[no-untyped-call]
     seconds = time.perf_counter() - started
     out: dict[str, Any] = {"seconds": round(seconds, 2)}
     for threshold in (0.5, 0.95):

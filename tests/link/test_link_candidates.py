@@ -49,6 +49,16 @@ def test_every_single_slip_of_a_resident_id_leads_back_to_it() -> None:
             assert code in near_misses(slip, "person", TODAY), slip
 
 
+def test_near_misses_differ_in_one_place_and_pass_the_check_character() -> None:
+    code = uscc.generate(random.Random(4), "110105")
+    slip = code[:3] + ("7" if code[3] != "7" else "8") + code[4:]
+    found = near_misses(slip, "org", TODAY)
+    assert code in found
+    for candidate in found:
+        assert sum(a != b for a, b in zip(candidate, slip, strict=True)) == 1
+        assert uscc.check_char(candidate[:17]) == candidate[17]
+
+
 def test_valid_short_and_twice_mistyped_codes_have_no_near_miss() -> None:
     code = uscc.generate(random.Random(3), "110105")
     assert near_misses(code, "org", TODAY) == ()

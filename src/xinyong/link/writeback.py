@@ -71,8 +71,9 @@ def write(conn: Connection, plan: Plan, pending: Sequence[PendingRow], backend: 
     ]
     updates += [LinkUpdate(r.pk, c.subject_pk, "model", c.probability, run) for r, c in plan.model]
     updates += [LinkUpdate(r.pk, None, "review", cs[0].probability, run) for r, _, cs in plan.review]
+    # A new subject's records carry no probability: theirs is the link to nobody already known.
     for subject, group in zip(created[len(new_ids) :], groups, strict=True):
-        updates += [LinkUpdate(r.pk, subject.pk, "new", c.probability if c else None, run) for r, c in group]
+        updates += [LinkUpdate(r.pk, subject.pk, "new", None, run) for r, _ in group]
     # In slices: `set_links` reads the records' previous subjects with one IN (...) over every pk it is
     # given, and SQLite refuses a statement with more than 32,766 parameters.
     for start in range(0, len(updates), LINK_SLICE):

@@ -252,7 +252,12 @@ def set_links(conn: Connection, updates: Sequence[LinkUpdate], *, at: datetime |
     """
     if not updates:
         return 0
-    before = conn.execute(select(records.c.subject_pk).where(records.c.pk.in_([u.pk for u in updates]))).scalars()
+    pks = [u.pk for u in updates]
+    before: list[int | None] = []
+    for start in range(0, len(pks), 10_000):  # SQLite caps the number of bound values in one statement
+        before.extend(
+            conn.execute(select(records.c.subject_pk).where(records.c.pk.in_(pks[start : start + 10_000]))).scalars()
+        )
     changes.touch(conn, [*before, *(u.subject_pk for u in updates)], "link", at=at)
     statement = (
         update(records)
