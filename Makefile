@@ -40,7 +40,7 @@ bench-scale: $(STAMP)
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
 	.lockenv/bin/pip install --quiet --upgrade pip
-	.lockenv/bin/pip install --quiet -e '.[dev]' && .lockenv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+	.lockenv/bin/pip install --quiet -e '.[dev,spark]' && .lockenv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 	rm -rf .lockenv
 
 clean:
