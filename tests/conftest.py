@@ -1,4 +1,5 @@
-"""Shared fixtures: a fixed clock, and a database fixture that runs storage tests on SQLite and PostgreSQL.
+"""Shared fixtures: a fixed clock, the test run's one Spark session (`spark_master`), and a database fixture
+that runs storage tests on SQLite and PostgreSQL.
 
 `db_url` gives every test its own empty database: a fresh SQLite file, or, when XINYONG_TEST_POSTGRES_URL
 is set, a fresh PostgreSQL schema that the URL's `search_path` points at (so Alembic's version table
@@ -8,6 +9,7 @@ lands there too) and that is dropped afterwards. `store` is an initialised `Stor
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,3 +85,19 @@ def _postgres_schema(base_url: str) -> Iterator[str]:
                 (schema,),
             )
             admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture(scope="session")
+def spark_master() -> Iterator[str]:
+    """The master URL of the process's one Spark session, started once for the whole test run (~15 s;
+    `sparkengine` shares it) and stopped at its end; skipped only where pyspark or Java is missing."""
+    from xinyong.sparkengine import spark_available, spark_session, stop_sessions
+
+    if not spark_available():
+        pytest.skip("pyspark is not installed (pip install 'xinyong[spark]')")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs Java, and there is none here")
+    master = "local[*]"
+    spark_session(master)
+    yield master
+    stop_sessions()

@@ -3,6 +3,7 @@
 A company register (CSV: uscc, registered_on, capital, industry, ownership, district) sharpens age and
 size and lets the fairness report compare industries and ownership types: pass `--register FILE`, or
 keep it at `<XINYONG_HOME>/register.csv`. Without one, age counts from an entity's earliest record.
+`xinyong rate` computes on XINYONG_ENGINE (DuckDB, or Spark on XINYONG_SPARK_MASTER) unless `--engine` says.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rich.table import Table
 
 from xinyong.bootstrap import Services, build
 from xinyong.cli.output import emit_json, stdout
-from xinyong.rating import HISTORIES, History, declared, evaluate_model, rate_all, train, write_report
+from xinyong.rating import ENGINES, HISTORIES, History, declared, evaluate_model, rate_all, train, write_report
 
 REGISTER_FILE = "register.csv"
 
@@ -45,9 +46,15 @@ def rate_cmd(
     model: ModelOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write one JSON object a line per rated entity.")] = None,
     register: RegisterOption = None,
+    engine: Annotated[
+        str | None,
+        typer.Option("--engine", help="duckdb or spark (pip install 'xinyong[spark]'); default: XINYONG_ENGINE."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Rate every legal entity as of now, store the ratings with reasons, print the grade distribution."""
+    if engine is not None and engine not in ENGINES:
+        raise typer.BadParameter(f"must be one of {', '.join(ENGINES)}", param_hint="--engine")
     with build() as services:
         run = rate_all(
             services.store,
@@ -57,6 +64,8 @@ def rate_cmd(
             register=_register(services, register),
             out=out,
             actor=_actor(),
+            engine=engine or services.settings.engine,
+            spark_master=services.settings.spark_master,
         )
     if as_json:
         emit_json(run.as_dict())

@@ -19,6 +19,7 @@ from xinyong.catalog import Source
 from xinyong.errors import InvalidInput
 from xinyong.ingest.decoding import check_encoding, decode_blocks, decode_lines, detect_encoding
 from xinyong.ingest.rows import RawRow
+from xinyong.ingest.spark_reader import spark_master_for, spark_parquet_rows
 from xinyong.ingest.xlsx import check_zip, xlsx_header, xlsx_rows
 
 FORMATS: Final = ("csv", "jsonl", "parquet", "xlsx")
@@ -104,15 +105,17 @@ def header_of(feed: Feed) -> tuple[str, ...] | None:
     raise InvalidInput(f"{feed.label}: the file is empty", field="file")
 
 
-def read_rows(feeds: Sequence[Feed]) -> Iterator[RawRow]:
-    """Every data row of every file, in order."""
+def read_rows(feeds: Sequence[Feed], *, engine: str | None = None) -> Iterator[RawRow]:
+    """Every data row of every file, in order. Parquet is read by Spark when the batch engine (`engine`, by
+    default XINYONG_ENGINE) is spark: the same rows either way (`spark_reader`)."""
+    spark = spark_master_for(engine) if any(feed.format == "parquet" for feed in feeds) else None
     for feed in feeds:
         if feed.format == "csv":
             yield from _csv_rows(feed)
         elif feed.format == "jsonl":
             yield from _jsonl_rows(feed)
         elif feed.format == "parquet":
-            yield from _parquet_rows(feed)
+            yield from _parquet_rows(feed) if spark is None else spark_parquet_rows(feed.path, feed.label, spark)
         else:
             yield from xlsx_rows(feed.path, feed.label)
 

@@ -1,13 +1,14 @@
 """Credit ratings of legal entities for classified supervision: features from the record, rule and
 statistical models from the catalog, rating runs with reasons, and model reports.
 
-People are never rated. Features are computed in SQL (DuckDB here, the same text in Spark) as of a day,
-from what the registry knew on that day.
+People are never rated. Features are computed in SQL (DuckDB, or the same text in Spark SQL: `engines`) as
+of a day, from what the registry knew on that day.
 """
 
 from __future__ import annotations
 
 from xinyong.rating.assemble import RATED_LINKS, RatingData, assemble, from_tables, read_register
+from xinyong.rating.engines import ENGINES, RatingTables, open_tables
 from xinyong.rating.evaluation import Scored, Snapshot, evaluate, score_snapshot
 from xinyong.rating.features import days_between, end_of_day, feature_query, outcome_query
 from xinyong.rating.models import ResolvedModel, bands, declared, resolve, rule_scorecard
@@ -25,12 +26,14 @@ from xinyong.rating.train import (
 )
 
 __all__ = [
+    "ENGINES",
     "HISTORIES",
     "RATED_LINKS",
     "History",
     "RateRun",
     "Rated",
     "RatingData",
+    "RatingTables",
     "ReportFiles",
     "ResolvedModel",
     "Scored",
@@ -48,6 +51,7 @@ __all__ = [
     "fit",
     "from_tables",
     "grade_sql",
+    "open_tables",
     "outcome_query",
     "rate_all",
     "rate_entities",

@@ -1,14 +1,14 @@
 """Load what ratings need from the store into DuckDB: record versions, organisations, the company register.
 
-Rows are streamed from the store a chunk at a time into Arrow tables and appended to DuckDB tables, so
-the registry never sits in Python objects all at once. Times become UTC without a zone (what the
-feature SQL compares against); amounts become doubles.
+Rows are streamed from the store a chunk at a time into Arrow tables (`store_chunks`, which the Spark
+engine reads too) and appended to DuckDB tables, so the registry never sits in Python objects all at
+once. Times become UTC without a zone (what the feature SQL compares against); amounts become doubles.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -82,6 +82,10 @@ class RatingData:
         row = self.con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
         return int(row[0]) if row else 0
 
+    def query(self, sql: str) -> pd.DataFrame:
+        """The result of a query over the loaded tables, as a pandas frame."""
+        return self.con.execute(sql).df()
+
     def outcomes(self, outcome: RatingOutcome, subject_pks: Iterable[int], *, day: date) -> npt.NDArray[np.int64]:
         """1 where the subject met the outcome within the window after `day`, else 0, in the given order."""
         frame = self.con.execute(outcome_query(outcome, day=day)).df()
@@ -118,14 +122,23 @@ def assemble(
 ) -> RatingData:
     """Copy organisations and their record versions from the store into a fresh DuckDB."""
     data = _empty(register_table=read_register(register) if register is not None else None)
+    for table, part in store_chunks(store, current_only=current_only, chunk=chunk, links=links):
+        _append(data.con, table, part)
+    return data
+
+
+def store_chunks(
+    store: Store, *, current_only: bool = False, chunk: int = 50_000, links: tuple[str, ...] = RATED_LINKS
+) -> Iterator[tuple[str, pa.Table]]:
+    """`("entities", chunk)` for every organisation, then `("records", chunk)` for their record versions, as
+    Arrow tables of ENTITIES_SCHEMA and RECORDS_SCHEMA."""
     with store.connect() as conn:
         for part in repo.org_chunks(conn, chunk=chunk):
-            _append(data.con, "entities", pa.Table.from_pydict(part, schema=ENTITIES_SCHEMA))
+            yield "entities", pa.Table.from_pydict(part, schema=ENTITIES_SCHEMA)
         for part in repo.record_chunks(conn, links=links, current_only=current_only, chunk=chunk):
             for column in ("recorded_at", "superseded_at"):
                 part[column] = [_naive_utc(v) for v in part[column]]
-            _append(data.con, "records", pa.Table.from_pydict(part, schema=RECORDS_SCHEMA))
-    return data
+            yield "records", pa.Table.from_pydict(part, schema=RECORDS_SCHEMA)
 
 
 def from_tables(records: pa.Table, entities: pa.Table, register: pa.Table | None = None) -> RatingData:

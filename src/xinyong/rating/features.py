@@ -29,6 +29,8 @@ DIALECTS: tuple[Dialect, ...] = ("duckdb", "spark")
 DAYS_PER_YEAR = 365.25
 #: Columns every feature frame starts with, before the features themselves.
 KEY_COLUMNS = ("subject_pk", "subject_key", "uscc")
+#: The store's amount type (CNY with cents), in which amounts are summed.
+AMOUNT_DECIMAL = "DECIMAL(18, 2)"
 #: Columns of the company register, when one is supplied.
 REGISTER_COLUMNS = ("uscc", "registered_on", "capital", "industry", "ownership", "district")
 
@@ -125,8 +127,10 @@ def _compile(
     if agg == "count":
         return f"CAST(SUM(CASE WHEN {where} THEN 1 ELSE 0 END) AS BIGINT)", f"a.f_{code}", None
     if agg == "amount":
-        total = f"SUM(CASE WHEN {where} THEN COALESCE(amount, 0.0e0) ELSE 0.0e0 END)"
-        return f"CAST({total} AS DOUBLE)", f"a.f_{code}", None
+        # Summed as exact decimals (the store keeps cents), so the double does not depend on the order in
+        # which an engine's threads or partitions add it up: DuckDB and Spark give the same bits.
+        total = f"SUM(CASE WHEN {where} THEN CAST(amount AS {AMOUNT_DECIMAL}) END)"
+        return f"CAST(COALESCE({total}, 0) AS DOUBLE)", f"a.f_{code}", None
     if agg == "years_since":
         years = f"CAST({days_between(f'a.f_{code}', d, dialect)} AS DOUBLE) / {DAYS_PER_YEAR}e0"
         return f"MAX(CASE WHEN {where} THEN decided_on END)", years, None

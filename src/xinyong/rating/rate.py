@@ -1,10 +1,11 @@
 """Rating every legal entity as of now, storing each rating with its reasons and model version.
 
 Only organisations are rated: the entity set is read from subjects of kind `org`, so a natural person
-can never receive a rating. A statistical model is scored in DuckDB through the portable SQL export of
-the scorecard (the same text runs in Spark); its reason codes are the features that cost the most
-points against their best bin. A rule model rates entity by entity and explains its deductions and
-overrides. A run and its audit entry are stored in one unit of work.
+can never receive a rating. Features and a statistical model's scores are computed in SQL by the chosen
+engine (`engines`: DuckDB, or Spark SQL on the same text) through the portable SQL export of the
+scorecard; its reason codes are the features that cost the most points against their best bin. A rule
+model rates entity by entity and explains its deductions and overrides. A run and its audit entry are
+stored in one unit of work.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pandas as pd
 from xinyong.catalog.model import Catalog, RatingModel
 from xinyong.clock import Clock, today
 from xinyong.errors import InvalidInput
-from xinyong.rating.assemble import RatingData, assemble
+from xinyong.rating.engines import RatingTables, open_tables
 from xinyong.rating.evaluation import feature_rows
 from xinyong.rating.models import ResolvedModel, bands, ensure_stored, resolve
 from xinyong.scoring import GradeCount, Reason, ScorecardModel, best_points, bin_indices, grade_distribution, to_sql
@@ -86,13 +87,16 @@ def rate_all(
     out: Path | None = None,
     actor: str = "operator",
     role: str = "operator",
+    engine: str = "duckdb",
+    spark_master: str = "local[*]",
 ) -> RateRun:
-    """Rate every organisation the registry knows, as of today, with the chosen (or default) model."""
+    """Rate every organisation the registry knows, as of today, with the chosen (or default) model, computing
+    on `engine` (`duckdb`, or `spark` on `spark_master`); the stored ratings are the same either way."""
     with store.connect() as conn:
         model = resolve(conn, catalog, code)
     rated_at = clock.now()
     day = today(clock)
-    data = assemble(store, register=register, current_only=True)
+    data = open_tables(store, engine, register=register, current_only=True, spark_master=spark_master)
     try:
         rated = rate_entities(data, model, catalog, day=day, known_at=rated_at)
     finally:
@@ -144,16 +148,16 @@ def rate_all(
 
 
 def rate_entities(
-    data: RatingData, model: ResolvedModel, catalog: Catalog, *, day: date, known_at: datetime | None
+    data: RatingTables, model: ResolvedModel, catalog: Catalog, *, day: date, known_at: datetime | None
 ) -> list[Rated]:
     """Rate every organisation in `data` as of `day`, in subject order."""
     count = data.materialise(FEATURES_TABLE, model.decl, catalog, day=day, known_at=known_at)
     if count == 0:
         return []
-    frame = data.con.execute(f"SELECT * FROM {FEATURES_TABLE} ORDER BY subject_pk").df()
+    frame = data.query(f"SELECT * FROM {FEATURES_TABLE} ORDER BY subject_pk")
     keys = list(zip(frame["subject_pk"].tolist(), frame["subject_key"].tolist(), frame["uscc"].tolist(), strict=True))
     if model.scorecard is not None:
-        scored = data.con.execute(grade_sql(model.scorecard, model.decl, FEATURES_TABLE)).df()
+        scored = data.query(grade_sql(model.scorecard, model.decl, FEATURES_TABLE))
         reasons = explain_frame(model.scorecard, model.decl, frame, model.decl.reasons)
         return [
             Rated(pk, key, _uscc(uscc), float(score), str(grade), tuple(why))
