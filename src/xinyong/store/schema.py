@@ -1,4 +1,8 @@
-"""The registry's tables, one definition for SQLite and PostgreSQL; the migrations create exactly these."""
+"""The registry's tables, one definition for SQLite and PostgreSQL; the migrations create exactly these.
+
+On PostgreSQL `records` and `audit_log` are partitioned by time, and what that changes (keys, the unique
+constraints `record_keys` takes over) is `xinyong.store.partitions`' to describe.
+"""
 
 from __future__ import annotations
 
@@ -199,7 +203,8 @@ audit_log = Table(
     Column("detail", JSON, nullable=False),
     Column("leaf_hash", String(64), nullable=False),
     Column("chain_hash", String(64), nullable=False),
-    Index(None, "object"),
+    # A subject's access log: the newest entries about one object, read in seq order without a sort.
+    Index(None, "object", "seq"),
 )
 
 meta = Table(
@@ -220,10 +225,18 @@ RECORD_FIELD_LIMITS: dict[str, int] = {
 # migration history and one autogenerate comparison cover them all.
 from xinyong.store import (  # noqa: E402
     schema_access,
+    schema_audit,
     schema_due_process,
     schema_linkage,
     schema_ratings,
     schema_screening,
 )
 
-__all__ = ["schema_access", "schema_due_process", "schema_linkage", "schema_ratings", "schema_screening"]
+__all__ = [
+    "schema_access",
+    "schema_audit",
+    "schema_due_process",
+    "schema_linkage",
+    "schema_ratings",
+    "schema_screening",
+]

@@ -1,0 +1,282 @@
+"""PostgreSQL's layout of the two tables that grow without end: range partitions by time.
+
+`records` is partitioned by year of `recorded_at` (when the registry learned the version) and `audit_log`
+by month of `at` (when the entry was made). Both instants are set once at insert and never change, and
+they grow with the wall clock, so new rows land in the newest partition and an old one stops changing.
+Each table has a default partition, so an insert never fails for want of one; `ensure` creates the
+partitions of the coming periods ahead of time and moves any row the default holds into its own.
+
+PostgreSQL needs the partition key in every unique constraint of a partitioned table, so what the
+unpartitioned tables guaranteed with their own indexes is kept by other means (migration 0007):
+- `record_keys(pk, agency, record_id, version, current)`, an unpartitioned narrow table kept in step with
+  `records` by triggers, carries the unique `pk`, `(agency, record_id, version)` and "one current version
+  per agency record" constraints, and is what the foreign keys to a record version point at;
+- `audit_log`'s primary key is `(seq, at)`, and a statement trigger (under the appenders' advisory lock)
+  refuses rows whose seqs would repeat or skip one, so the sequence stays 1, 2, 3... with no gap.
+
+SQLite keeps one table each; every function here is a no-op there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, text
+
+from xinyong.errors import Conflict, InvalidInput
+
+#: The unpartitioned table that holds records' unique keys and is the target of foreign keys to a version.
+RECORD_KEYS = "record_keys"
+
+# Any constant works; it only has to be the same in every process that maintains partitions.
+_PARTITION_LOCK = 0x7061727469  # "parti"
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    """How one table is partitioned: by which instant column, in periods of a year or a month."""
+
+    table: str
+    column: str
+    period: Literal["year", "month"]
+    #: How many periods after the current one `ensure` creates in advance.
+    ahead: int
+
+    @property
+    def default(self) -> str:
+        """The default partition's name."""
+        return f"{self.table}_default"
+
+    def start(self, instant: datetime) -> datetime:
+        """The start (UTC) of the period holding `instant`."""
+        utc = instant.astimezone(UTC)
+        return datetime(utc.year, 1 if self.period == "year" else utc.month, 1, tzinfo=UTC)
+
+    def after(self, start: datetime) -> datetime:
+        """The start of the period after the one starting at `start`."""
+        if self.period == "year":
+            return start.replace(year=start.year + 1)
+        return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+
+    def name(self, start: datetime) -> str:
+        """The partition's name: `records_y2025`, `audit_log_m202506`."""
+        return f"{self.table}_y{start:%Y}" if self.period == "year" else f"{self.table}_m{start:%Y%m}"
+
+    def parse(self, name: str) -> datetime | None:
+        """The period start a partition name stands for, None for names this scheme does not make."""
+        pattern = (
+            rf"{re.escape(self.table)}_y(\d{{4}})" if self.period == "year" else rf"{re.escape(self.table)}_m(\d{{6}})"
+        )
+        found = re.fullmatch(pattern, name)
+        if found is None:
+            return None
+        digits = found.group(1)
+        return datetime(int(digits[:4]), int(digits[4:6] or 1), 1, tzinfo=UTC)
+
+
+RECORDS = Scheme("records", "recorded_at", "year", ahead=1)
+AUDIT_LOG = Scheme("audit_log", "at", "month", ahead=3)
+SCHEMES = (RECORDS, AUDIT_LOG)
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """One partition as the catalog describes it."""
+
+    table: str
+    name: str
+    lower: datetime | None
+    upper: datetime | None
+    default: bool
+    #: The planner's estimate (pg_class.reltuples); exact for default partitions, which should stay empty.
+    rows: int
+    bytes: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "name": self.name,
+            "from": self.lower.isoformat() if self.lower else None,
+            "to": self.upper.isoformat() if self.upper else None,
+            "default": self.default,
+            "rows": self.rows,
+            "bytes": self.bytes,
+        }
+
+
+def is_partitioned(conn: Connection, table: str = RECORDS.table) -> bool:
+    """Whether `table` is a partitioned table here (PostgreSQL at revision 0007 or later)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    kind = conn.execute(
+        text("SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass(:table)"), {"table": table}
+    ).scalar_one_or_none()
+    return kind == "p"
+
+
+def partitions(conn: Connection) -> list[Partition]:
+    """Every partition of the partitioned tables, oldest period first, the default partition last."""
+    out: list[Partition] = []
+    for scheme in SCHEMES:
+        if not is_partitioned(conn, scheme.table):
+            continue
+        rows = conn.execute(
+            text(
+                "SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid),"
+                " pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'"
+                " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                " WHERE i.inhparent = to_regclass(:table)"
+            ),
+            {"table": scheme.table},
+        ).all()
+        found: list[Partition] = []
+        for name, estimate, size, is_default in rows:
+            lower = scheme.parse(name)
+            count = _exact_rows(conn, name) if is_default else max(int(estimate), 0)
+            upper = scheme.after(lower) if lower is not None else None
+            found.append(Partition(scheme.table, name, lower, upper, bool(is_default), count, int(size)))
+        found.sort(key=lambda p: (p.default, p.lower or datetime.max.replace(tzinfo=UTC), p.name))
+        out.extend(found)
+    return out
+
+
+def ensure(conn: Connection, now: datetime) -> list[str]:
+    """Create the partitions for the current period and `ahead` more, and for any period whose rows sit in
+    the default partition (moving them into it); returns the names created, none on SQLite."""
+    created: list[str] = []
+    if not is_partitioned(conn):
+        return created
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PARTITION_LOCK})
+    for scheme in SCHEMES:
+        if not is_partitioned(conn, scheme.table):
+            continue
+        wanted = set(_upcoming(scheme, now)) | set(periods_in(conn, scheme, scheme.default))
+        for start in sorted(wanted):
+            if create(conn, scheme, start):
+                created.append(scheme.name(start))
+    return created
+
+
+def _upcoming(scheme: Scheme, now: datetime) -> Iterable[datetime]:
+    start = scheme.start(now)
+    for _ in range(scheme.ahead + 1):
+        yield start
+        start = scheme.after(start)
+
+
+def periods_in(conn: Connection, scheme: Scheme, relation: str) -> list[datetime]:
+    """The period starts of the rows `relation` (a table of the scheme's shape) holds, in UTC."""
+    query = text(
+        f"SELECT DISTINCT date_trunc('{scheme.period}', {scheme.column} AT TIME ZONE 'UTC') AS start"
+        f" FROM ONLY {_quoted(conn, relation)} ORDER BY start"
+    )
+    return [start.replace(tzinfo=UTC) for start in conn.execute(query).scalars()]
+
+
+def create(conn: Connection, scheme: Scheme, start: datetime, *, parent: str | None = None) -> bool:
+    """Create the partition for the period starting at `start` unless it exists; rows of that period in the
+    default partition move into it. `parent` names the partitioned table when it is not yet renamed
+    (migration 0007 builds `records` under another name). Returns whether a partition was made."""
+    name = scheme.name(start)
+    if conn.execute(text("SELECT to_regclass(:name)"), {"name": name}).scalar_one_or_none() is not None:
+        return False
+    table = _quoted(conn, parent or scheme.table)
+    bounds = f"FOR VALUES FROM ('{start.isoformat()}') TO ('{scheme.after(start).isoformat()}')"
+    default = scheme.default
+    within = f"{scheme.column} >= '{start.isoformat()}' AND {scheme.column} < '{scheme.after(start).isoformat()}'"
+    stray = conn.execute(text(f"SELECT EXISTS (SELECT 1 FROM {_quoted(conn, default)} WHERE {within})")).scalar()
+    if not stray:
+        conn.execute(text(f"CREATE TABLE {_quoted(conn, name)} PARTITION OF {table} {bounds}"))
+        return True
+    # The default partition may not hold rows of a partition being created: move them out first. Statement
+    # triggers on the parent do not fire for statements naming a partition, so record_keys is untouched.
+    new = _quoted(conn, name)
+    conn.execute(text(f"CREATE TABLE {new} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"))
+    conn.execute(
+        text(
+            f"WITH moved AS (DELETE FROM {_quoted(conn, default)} WHERE {within} RETURNING *)"
+            f" INSERT INTO {new} SELECT * FROM moved"
+        )
+    )
+    conn.execute(text(f"ALTER TABLE {table} ATTACH PARTITION {new} {bounds}"))
+    return True
+
+
+def detach(conn: Connection, name: str) -> Partition:
+    """Detach a records partition for archiving: it stays a plain table the operator may dump and drop.
+
+    Refused for default partitions, for partitions holding a current version (the registry's present word
+    must stay answerable), and for the audit log, whose verification and Merkle proofs read it from seq 1.
+    The versions' keys stay in `record_keys`, so an archived version is never stored again as new.
+    """
+    if not is_partitioned(conn):
+        raise Conflict(
+            "the database is not partitioned (SQLite keeps single tables): nothing to detach", field="partition"
+        )
+    found = {p.name: p for p in partitions(conn)}
+    partition = found.get(name)
+    if partition is None:
+        raise InvalidInput(f"{name!r} is not a partition of records or audit_log", field="partition")
+    if partition.default:
+        raise Conflict(f"{name} is a default partition; it is never detached", field="partition")
+    if partition.table != RECORDS.table:
+        raise Conflict(
+            f"{name}: audit log partitions are not detached; verification reads the log from seq 1",
+            field="partition",
+        )
+    current = conn.execute(text(f"SELECT count(*) FROM {_quoted(conn, name)} WHERE superseded_at IS NULL")).scalar_one()
+    if current:
+        raise Conflict(
+            f"{name} holds {current} current record versions; only superseded ones are archived", field="partition"
+        )
+    conn.execute(text(f"ALTER TABLE {_quoted(conn, RECORDS.table)} DETACH PARTITION {_quoted(conn, name)}"))
+    return partition
+
+
+def layout_tables(conn: Connection) -> set[str]:
+    """Tables that exist only because of this layout (partitions and `record_keys`), for schema comparisons."""
+    if not is_partitioned(conn):
+        return set()
+    names = {p.name for p in partitions(conn)}
+    return names | {RECORD_KEYS}
+
+
+#: Constraints and indexes of the schema that the PostgreSQL layout replaces (see the module docstring).
+REPLACED = {
+    ("records", "uq_records_agency_record_id_version"),
+    ("records", "uq_records_current"),
+    ("records", "ix_records_agency_record_id_version"),
+    ("records", "ix_records_current"),
+}
+
+
+def include_object(layout: set[str]) -> Any:
+    """An Alembic `include_object` hook that leaves out what the PostgreSQL layout changes on purpose, so
+    that migrations = metadata can still be checked for everything else. `layout` is `layout_tables()`."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if not layout:
+            return True
+        if type_ == "table":
+            return name not in layout
+        table = getattr(getattr(obj, "table", None), "name", None)
+        if type_ in ("index", "unique_constraint") and (table, name) in REPLACED:
+            return False
+        if type_ == "foreign_key_constraint":
+            referred = getattr(obj, "referred_table", None)
+            return getattr(referred, "name", None) not in (RECORDS.table, RECORD_KEYS)
+        return True
+
+    return include
+
+
+def _exact_rows(conn: Connection, name: str) -> int:
+    return int(conn.execute(text(f"SELECT count(*) FROM ONLY {_quoted(conn, name)}")).scalar_one())
+
+
+def _quoted(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
