@@ -40,7 +40,7 @@ def test_train_rate_and_report(store: Store, clock: FixedClock, tmp_path: Path) 
     risky_registry(store, orgs=400)
     catalog = default_catalog()
     result = train(store, catalog, clock, history="legal")
-    assert (result.code, result.version) == ("risk_scorecard", "1.1")
+    assert (result.code, result.version) == ("risk_scorecard", "2.1")
     metrics = result.metrics
     assert [s["day"] for s in metrics["snapshots"]] == ["2022-06-01", "2023-06-01", "2024-06-01"]
     assert metrics["test"]["day"] == "2024-06-01"
@@ -51,16 +51,16 @@ def test_train_rate_and_report(store: Store, clock: FixedClock, tmp_path: Path) 
     assert 0 < metrics["test"]["brier"] < 0.25
     with store.connect() as conn:
         stored = repo.get_model(conn, "risk_scorecard")
-        events = audit_rows.for_object(conn, "model:risk_scorecard@1.1")
+        events = audit_rows.for_object(conn, "model:risk_scorecard@2.1")
     assert stored is not None
     assert stored.kind == "statistical"
-    assert stored.version == "1.1"
+    assert stored.version == "2.1"
     assert [e.action for e in events] == ["model.train"]
     assert events[0].detail["history"] == "legal"
 
     # Rating now uses the trained version, scored in SQL; NumPy on the same features agrees exactly.
     run = rate_all(store, catalog, clock)
-    assert (run.model, run.version, run.kind) == ("risk_scorecard", "1.1", "statistical")
+    assert (run.model, run.version, run.kind) == ("risk_scorecard", "2.1", "statistical")
     with store.connect() as conn:
         ratings = {r.subject_pk: r for r in repo.run_ratings(conn, run.run)}
         model = resolve(conn, catalog, None)
@@ -84,7 +84,7 @@ def test_train_rate_and_report(store: Store, clock: FixedClock, tmp_path: Path) 
 
     files = write_report(tmp_path, metrics, catalog.rating_models["risk_scorecard"])
     page = files.html.read_text(encoding="utf-8")
-    assert files.folder == tmp_path / "reports" / "model-risk_scorecard-1.1"
+    assert files.folder == tmp_path / "reports" / "model-risk_scorecard-2.1"
     assert page.count("<h1>") == 1
     assert re.search(r"<title>[^<]+</title>", page)
     assert "AUC" in page
@@ -93,7 +93,7 @@ def test_train_rate_and_report(store: Store, clock: FixedClock, tmp_path: Path) 
     assert {p.name for p in files.images} >= {"roc.png", "calibration.png", "grades.png", "stability.png"}
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in files.images)
 
-    assert train(store, catalog, clock, history="legal").version == "1.2"
+    assert train(store, catalog, clock, history="legal").version == "2.2"
 
 
 def test_system_history_refuses_a_registry_loaded_after_the_fact(store: Store, clock: FixedClock) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from xinyong.errors import InvalidInput
-from xinyong.scoring import auc, brier, calibration, gini, grade_distribution, ks, psi, psi_table
+from xinyong.scoring import auc, auc_difference, brier, calibration, gini, grade_distribution, ks, psi, psi_table
 
 
 def test_perfect_ranking_has_auc_one_ks_one_gini_one() -> None:
@@ -103,3 +103,31 @@ def test_bad_inputs_are_named(y: list[int], risk: list[float], field: str) -> No
     with pytest.raises(InvalidInput) as caught:
         ks(y, risk)
     assert caught.value.field == field
+
+
+def test_auc_difference_matches_the_aucs_and_a_bootstrap() -> None:
+    rng = np.random.default_rng(2)
+    n = 600
+    y = (rng.uniform(size=n) < 0.3).astype(int)
+    a = y + rng.normal(0, 1.0, n)
+    b = np.round(y + rng.normal(0, 1.4, n), 1)  # ties, as points give
+    d = auc_difference(y, a, b)
+    assert d.auc_a == pytest.approx(auc(y, a))
+    assert d.auc_b == pytest.approx(auc(y, b))
+    assert d.difference == pytest.approx(d.auc_a - d.auc_b)
+    boot = []
+    for _ in range(1000):
+        i = rng.integers(0, n, n)
+        boot.append(auc(y[i], a[i]) - auc(y[i], b[i]))
+    assert d.se == pytest.approx(float(np.std(boot)), rel=0.15)
+    assert d.low < d.difference < d.high
+    assert d.p_value < 0.05  # a clearly better risk on 600 rows
+
+
+def test_auc_difference_of_a_risk_with_itself_is_nothing() -> None:
+    y = np.array([0, 1, 0, 1, 1, 0, 0, 0])
+    risk = np.array([0.1, 0.9, 0.2, 0.4, 0.8, 0.3, 0.5, 0.05])
+    d = auc_difference(y, risk, risk)
+    assert (d.difference, d.se, d.p_value) == (0.0, 0.0, 1.0)
+    with pytest.raises(InvalidInput, match="risk_b"):
+        auc_difference(y, risk, risk[:-1])

@@ -13,8 +13,10 @@ import pytest
 
 from xinyong.errors import InvalidInput
 from xinyong.scoring import (
+    BinningOptions,
     Scaling,
     ScorecardModel,
+    auc,
     bin_indices,
     coefficient_signs,
     fit_scorecard,
@@ -188,3 +190,54 @@ def test_empty_and_constant_columns_are_excluded_not_fatal(make_training: Traini
     for code in ("never_reported", "always_one", "one_sector"):
         assert model.excluded[code] == "information value 0.0000 below 0.02"
     assert "arrears" in [c.code for c in model.features]
+
+
+def test_regularisation_chosen_by_cross_validation_on_the_training_rows(make_training: Training) -> None:
+    frame, y = make_training(n=1200, seed=11)
+    grid = (0.001, 1.0, 100.0)
+    model = fit_scorecard(frame, y, version="cv-1", scaling=SCALING, regularization=grid, folds=3)
+    assert set(model.cv_auc) == set(grid)
+    assert all(0.5 < a < 1.0 for a in model.cv_auc.values())
+    assert model.regularization in grid
+    assert model.cv_auc[model.regularization] == max(model.cv_auc.values())
+    # The chosen C is the one the final fit used: refitting with it alone gives the same card.
+    again = fit_scorecard(frame, y, version="cv-1", scaling=SCALING, regularization=model.regularization)
+    assert [c.coefficient for c in again.features] == [c.coefficient for c in model.features]
+    # Strong shrinkage pulls the coefficients towards zero.
+    weak = fit_scorecard(frame, y, version="v", scaling=SCALING, regularization=0.001)
+    assert abs(weak.feature("arrears").coefficient) < abs(again.feature("arrears").coefficient)
+    # The choice and the CV figures travel with the model.
+    back = ScorecardModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert (back.regularization, dict(back.cv_auc)) == (model.regularization, dict(model.cv_auc))
+
+
+def test_cross_validation_rebins_each_fold_so_noise_scores_chance() -> None:
+    # Features of pure noise, finely binned: on the rows they were binned on their WoE "predicts" the
+    # outcome, so CV on bins fitted to all rows would look good; binned inside each fold, the held-out
+    # rows are predicted no better than by chance.
+    rng = np.random.default_rng(5)
+    n = 600
+    y = (rng.uniform(size=n) < 0.3).astype(int)
+    frame = pd.DataFrame({f"noise{i}": rng.normal(size=n) for i in range(4)})
+    fine = BinningOptions(max_n_prebins=50, min_prebin_size=0.01)
+    model = fit_scorecard(frame, y, version="v", regularization=(1.0, 10.0), min_iv=0.0, binning=fine)
+    assert auc(y, -score_frame(model, frame)) > 0.57  # in-sample
+    assert all(a < 0.53 for a in model.cv_auc.values())  # held out
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"regularization": (1.0, -1.0)}, "regularization"),
+        ({"regularization": ()}, "regularization"),
+        ({"regularization": (1.0, 2.0), "folds": 1}, "folds"),
+        ({"regularization": (1.0, 2.0), "repeats": 0}, "repeats"),
+    ],
+)
+def test_bad_regularisation_settings_are_refused(
+    make_training: Training, kwargs: dict[str, object], field: str
+) -> None:
+    frame, y = make_training(n=300)
+    with pytest.raises(InvalidInput) as err:
+        fit_scorecard(frame, y, version="v", **kwargs)  # type: ignore[arg-type]
+    assert err.value.field == field

@@ -126,3 +126,44 @@ def test_tax_grades_follow_the_rules(province: Province, stored: list[tuple[Cano
         assert (row["grade"] == "M") == young, (row, registered[uscc])
         if not young and any(0 < (day - d).days < 730 for d in major[uscc]):
             assert row["grade"] == "D"
+
+
+def test_missed_annual_reports_are_listed_in_july_and_august_by_risk(
+    province: Province, stored: list[tuple[CanonicalRow, str, date]], outcomes: dict[tuple[str, int], dict[str, str]]
+) -> None:
+    subjects = {s["id"]: s for s in read_csv(province.out / "truth" / "subjects.csv") if s["kind"] == "org"}
+    listed = [(row, uscc, day) for row, uscc, day in stored if row["summary"] == "未按规定报送年度报告"]
+    assert listed
+    for _, uscc, day in listed:
+        assert day.month in (7, 8)
+        assert subjects[uscc]["org_type"] in ("91", "92", "93")  # civil-affairs units report elsewhere
+        assert date.fromisoformat(subjects[uscc]["registered_on"]) < date(day.year, 1, 1)
+    # Riskier firms miss their reports more often: the listed firms' risk that year is well above the due firms'.
+    due = [
+        float(r["risk"])
+        for (uscc, year), r in outcomes.items()
+        if year == 2025
+        and subjects[uscc]["org_type"] in ("91", "92", "93")
+        and date.fromisoformat(subjects[uscc]["registered_on"]) < date(2025, 1, 1)
+    ]
+    missed = [float(outcomes[(uscc, 2025)]["risk"]) for _, uscc, day in listed if day.year == 2025]
+    assert 0.04 < len(missed) / len(due) < 0.25
+    assert sum(missed) / len(missed) > 1.5 * sum(due) / len(due)
+
+
+def test_every_enterprise_is_tax_rated_every_year(
+    province: Province, stored: list[tuple[CanonicalRow, str, date]]
+) -> None:
+    subjects = {s["id"]: s for s in read_csv(province.out / "truth" / "subjects.csv") if s["kind"] == "org"}
+    rated = {(uscc, day.year) for row, uscc, day in stored if row["record_type"] == "tax.rating"}
+    for year in (2024, 2025):
+        due = {
+            u
+            for u, s in subjects.items()
+            if s["org_type"] == "91" and date.fromisoformat(s["registered_on"]) < date(year, 4, 30)
+        }
+        got = {u for u, y in rated if y == year}
+        assert got <= due  # rated between 1 and 30 April, once registered
+        sure = {u for u in due if date.fromisoformat(subjects[u]["registered_on"]) < date(year, 4, 1)}
+        # Only ratings lost as invalid rows are absent (rows with a missing or mistyped id are still stored).
+        assert len(got & sure) >= 0.97 * len(sure)

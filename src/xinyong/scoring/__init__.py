@@ -16,10 +16,12 @@ from xinyong.scoring.fairness import (
     grade_distribution_by_group,
 )
 from xinyong.scoring.metrics import (
+    AucDifference,
     CalibrationBin,
     GradeCount,
     PsiBin,
     auc,
+    auc_difference,
     brier,
     calibration,
     gini,
@@ -38,6 +40,7 @@ from xinyong.scoring.reasons import (
 )
 from xinyong.scoring.rules import GradeBand, RuleRating, RuleScorecard, assign_grade
 from xinyong.scoring.scorecard import (
+    C_GRID,
     FeatureCard,
     Scaling,
     ScorecardModel,
@@ -51,7 +54,9 @@ from xinyong.scoring.scorecard import (
 from xinyong.scoring.sql import score_expression, to_sql
 
 __all__ = [
+    "C_GRID",
     "FOUR_FIFTHS",
+    "AucDifference",
     "BinningOptions",
     "CalibrationBin",
     "Direction",
@@ -73,6 +78,7 @@ __all__ = [
     "adverse_impact",
     "assign_grade",
     "auc",
+    "auc_difference",
     "best_points",
     "bin_indices",
     "brier",

@@ -106,6 +106,9 @@ class ScorecardModel:
     intercept_points: float
     features: tuple[FeatureCard, ...]
     excluded: Mapping[str, str] = field(default_factory=dict)
+    # The regression's C and, when it was chosen by cross-validation, the mean held-out AUC of each C tried.
+    regularization: float | None = None
+    cv_auc: Mapping[float, float] = field(default_factory=dict)
 
     def feature(self, code: str) -> FeatureCard:
         for card in self.features:
@@ -127,6 +130,8 @@ class ScorecardModel:
             "intercept_points": self.intercept_points,
             "features": [_card_to_dict(c) for c in self.features],
             "excluded": dict(self.excluded),
+            "regularization": self.regularization,
+            "cv_auc": [[c, a] for c, a in self.cv_auc.items()],
         }
 
     @classmethod
@@ -155,7 +160,16 @@ class ScorecardModel:
             intercept_points=_number(data, "intercept_points", "intercept_points"),
             features=cards,
             excluded={str(k): str(v) for k, v in excluded.items()},
+            regularization=None
+            if data.get("regularization") is None
+            else _number(data, "regularization", "regularization"),
+            cv_auc=_cv_auc(data.get("cv_auc", [])),
         )
+
+
+#: The regularisation strengths (scikit-learn's C, the inverse of the L2 penalty) tried when a scorecard's C
+#: is chosen by cross-validation: from strong shrinkage to practically none.
+C_GRID: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
 
 
 def fit_scorecard(
@@ -167,19 +181,62 @@ def fit_scorecard(
     directions: Mapping[str, Direction] | None = None,
     scaling: Scaling | None = None,
     min_iv: float = 0.02,
-    regularization: float = 1.0,
+    regularization: float | Sequence[float] = 1.0,
     binning: BinningOptions | None = None,
+    folds: int = 5,
+    repeats: int = 1,
+    seed: int = 0,
 ) -> ScorecardModel:
     """Fit bins on `frame` (every column is a candidate feature), keep those with IV >= `min_iv`,
     fit the WoE logistic regression and scale to points.
 
     `target` is 1 for bad, 0 for good. A feature whose coefficient comes out with the wrong sign
     (not negative) is dropped and the regression refitted, one feature at a time, largest first;
-    dropped features are listed in `excluded` with the reason.
+    dropped features are listed in `excluded` with the reason. `regularization` is scikit-learn's C;
+    given several values (e.g. `C_GRID`), the one with the best mean AUC over `folds` stratified folds
+    of these same rows (drawn `repeats` times) is used, every fold re-binned on its own training part
+    (`cv_auc` records each).
     """
-    # Imported here so that scoring a fitted model never loads scikit-learn.
-    from sklearn.linear_model import LogisticRegression
+    y, scaling = _check_fit(frame, target, version, scaling)
+    grid = (regularization,) if isinstance(regularization, int | float) else tuple(regularization)
+    if not grid or not all(math.isfinite(c) and c > 0 for c in grid):
+        raise InvalidInput("must be one or more positive numbers", field="regularization")
+    options = _FitOptions(tuple(categorical), dict(directions or {}), min_iv, binning)
+    cv_auc: dict[float, float] = {}
+    if len(grid) > 1:
+        cv_auc = cross_validate(frame, y, grid, options, folds=folds, repeats=repeats, seed=seed)
+        best = max(cv_auc.values())
+        chosen = min(c for c, a in cv_auc.items() if a == best)  # ties: the stronger shrinkage
+    else:
+        chosen = grid[0]
+    bins, woe_columns, selected, excluded = _bin_and_select(frame, y, options)
+    intercept, coefs = _regress(woe_columns, y, selected, excluded, chosen)
+    cards = tuple(
+        _card(bins[code], coefficient=coefs[code], factor=scaling.factor) for code in selected if code in coefs
+    )
+    return ScorecardModel(
+        version=version,
+        scaling=scaling,
+        intercept=intercept,
+        intercept_points=scaling.offset - scaling.factor * intercept,
+        features=cards,
+        excluded=excluded,
+        regularization=chosen,
+        cv_auc=cv_auc,
+    )
 
+
+@dataclass(frozen=True)
+class _FitOptions:
+    categorical: tuple[str, ...]
+    directions: dict[str, Direction]
+    min_iv: float
+    binning: BinningOptions | None
+
+
+def _check_fit(
+    frame: pd.DataFrame, target: npt.ArrayLike, version: str, scaling: Scaling | None
+) -> tuple[npt.NDArray[np.int64], Scaling]:
     if frame.empty or len(frame.columns) == 0:
         raise InvalidInput("training frame has no rows or no columns", field="frame")
     if not version.strip():
@@ -190,43 +247,91 @@ def fit_scorecard(
     scaling = scaling or Scaling()
     if scaling.pdo <= 0 or scaling.base_odds <= 0:
         raise InvalidInput("pdo and base_odds must be positive", field="scaling")
-    bins = fit_bins(frame, y, categorical=categorical, directions=directions, options=binning)
+    return y, scaling
+
+
+def _bin_and_select(
+    frame: pd.DataFrame, y: npt.NDArray[np.int64], options: _FitOptions
+) -> tuple[dict[str, FeatureBins], dict[str, npt.NDArray[np.float64]], list[str], dict[str, str]]:
+    """Bins of every column, the WoE columns of those kept by IV, their codes and the IV exclusions."""
+    bins = fit_bins(frame, y, categorical=options.categorical, directions=options.directions, options=options.binning)
     excluded: dict[str, str] = {}
     selected: list[str] = []
     for code, fb in bins.items():
         iv = fb.iv()
-        if fb.n_bins < 2 or iv < min_iv:
-            excluded[code] = f"information value {iv:.4f} below {min_iv:g}"
+        if fb.n_bins < 2 or iv < options.min_iv:
+            excluded[code] = f"information value {iv:.4f} below {options.min_iv:g}"
         else:
             selected.append(code)
     # WoE of the training rows through the same bin assignment used at scoring time.
-    woe_cards = {code: _card(bins[code], coefficient=-1.0, factor=1.0) for code in selected}
-    woe_columns = {code: _lookup(woe_cards[code], frame[code]) for code in selected}
+    woe_columns = {code: woe_column(bins[code], frame[code]) for code in selected}
+    return bins, woe_columns, selected, excluded
+
+
+def woe_column(fb: FeatureBins, column: pd.Series[Any]) -> npt.NDArray[np.float64]:
+    """The WoE of every value of `column` in the bins `fb` (missing and unseen values as at scoring)."""
+    return _lookup(_card(fb, coefficient=-1.0, factor=1.0), column)
+
+
+def _regress(
+    woe_columns: Mapping[str, npt.NDArray[np.float64]],
+    y: npt.NDArray[np.int64],
+    selected: Sequence[str],
+    excluded: dict[str, str],
+    c: float,
+) -> tuple[float, dict[str, float]]:
+    """Logistic regression on the WoE columns, dropping wrong-sign features one at a time (into
+    `excluded`); the intercept and each kept feature's coefficient."""
+    # Imported here so that scoring a fitted model never loads scikit-learn.
+    from sklearn.linear_model import LogisticRegression
+
+    kept = list(selected)
     while True:
-        if not selected:
+        if not kept:
             raise InvalidInput("no feature is left after IV selection and the sign check", field="frame")
-        matrix = np.column_stack([woe_columns[c] for c in selected])
-        lr = LogisticRegression(C=regularization, max_iter=1000)
+        matrix = np.column_stack([woe_columns[code] for code in kept])
+        lr = LogisticRegression(C=c, max_iter=1000)
         lr.fit(matrix, y)
-        coefs = [float(c) for c in lr.coef_[0]]
-        wrong = [(coef, code) for coef, code in zip(coefs, selected, strict=True) if coef >= 0]
+        coefs = {code: float(coef) for code, coef in zip(kept, lr.coef_[0], strict=True)}
+        wrong = [(coef, code) for code, coef in coefs.items() if coef >= 0]
         if not wrong:
-            break
+            return float(lr.intercept_[0]), coefs
         coef, code = max(wrong)
         excluded[code] = f"coefficient {coef:+.4f} is not negative (wrong sign for WoE coding)"
-        selected.remove(code)
-    intercept = float(lr.intercept_[0])
-    cards = tuple(
-        _card(bins[code], coefficient=coef, factor=scaling.factor) for code, coef in zip(selected, coefs, strict=True)
-    )
-    return ScorecardModel(
-        version=version,
-        scaling=scaling,
-        intercept=intercept,
-        intercept_points=scaling.offset - scaling.factor * intercept,
-        features=cards,
-        excluded=excluded,
-    )
+        kept.remove(code)
+
+
+def cross_validate(
+    frame: pd.DataFrame,
+    y: npt.NDArray[np.int64],
+    grid: Sequence[float],
+    options: _FitOptions,
+    *,
+    folds: int,
+    repeats: int = 1,
+    seed: int = 0,
+) -> dict[float, float]:
+    """Mean AUC on held-out folds of each regularisation strength; each fold is binned, selected and
+    sign-checked on its own training part only, so nothing of the held-out rows leaks into the fit."""
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    from xinyong.scoring.metrics import auc
+
+    if folds < 2 or min(int(y.sum()), int(len(y) - y.sum())) < folds:
+        raise InvalidInput(f"needs at least {max(folds, 2)} good and bad rows for {folds}-fold CV", field="folds")
+    if repeats < 1:
+        raise InvalidInput(f"must be at least 1, got {repeats}", field="repeats")
+    split = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    scores: dict[float, list[float]] = {c: [] for c in grid}
+    for train_idx, test_idx in split.split(np.zeros(len(y)), y):
+        part, held = frame.iloc[train_idx], frame.iloc[test_idx]
+        bins, woe_columns, selected, _ = _bin_and_select(part, y[train_idx], options)
+        held_woe = {code: woe_column(bins[code], held[code]) for code in selected}
+        for c in grid:
+            intercept, coefs = _regress(woe_columns, y[train_idx], selected, {}, c)
+            logit = intercept + sum(coef * held_woe[code] for code, coef in coefs.items())
+            scores[c].append(auc(y[test_idx], np.asarray(logit, dtype=np.float64)))
+    return {c: float(np.mean(v)) for c, v in scores.items()}
 
 
 def _card(fb: FeatureBins, *, coefficient: float, factor: float) -> FeatureCard:
@@ -404,6 +509,19 @@ def _card_from_dict(data: object, where: str) -> FeatureCard:
         coefficient=_number(data, "coefficient", where),
         iv=_number(data, "iv", where),
     )
+
+
+def _cv_auc(value: object) -> dict[float, float]:
+    """`cv_auc` as exported: a list of [C, mean AUC] pairs (absent in models fitted without CV)."""
+    if not isinstance(value, list):
+        raise InvalidInput("must be a list of [C, AUC] pairs", field="cv_auc")
+    out: dict[float, float] = {}
+    for i, pair in enumerate(value):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise InvalidInput("must be a [C, AUC] pair", field=f"cv_auc[{i}]")
+        pairs = {"c": pair[0], "auc": pair[1]}
+        out[_number(pairs, "c", f"cv_auc[{i}]")] = _number(pairs, "auc", f"cv_auc[{i}]")
+    return out
 
 
 def _mapping(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:

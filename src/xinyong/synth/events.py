@@ -2,8 +2,10 @@
 
 A serious outcome (the label in truth/outcomes.csv) happens with the subject's annual risk and takes
 one of four forms: a serious penalty, a court enforcement case, the serious-illegal list or a major tax
-case. Routine records (minor and general penalties, licences, abnormal operations, spot checks, tax
-ratings, procurement sanctions) follow their own rates, which also rise with risk.
+case. Routine records (minor and general penalties, licences, missed annual reports and other
+abnormal-operations listings, spot checks, every enterprise's tax rating, procurement sanctions) follow
+their own rates, which also rise with risk; each chance is defined once below, for the simulation and for
+the records posterior (`xinyong.synth.posterior`).
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import numpy as np
 
 from xinyong.synth.companies import Companies
 from xinyong.synth.industries import COOPERATIVE, ENTERPRISE, INDUSTRIES, SOCIAL
-from xinyong.synth.params import SynthParams
+from xinyong.synth.params import EventRates, SynthParams
 from xinyong.synth.people import People
-from xinyong.synth.risk import company_logit, person_logit, sigmoid
+from xinyong.synth.risk import company_logit, logit, person_logit, sigmoid
 
 AGENCIES = ("court.110105", "samr.110000", "tax.110000", "mee.110000", "procurement.110000")
 COURT, SAMR, TAX, MEE, PROCUREMENT = range(5)
@@ -65,6 +67,7 @@ class YearTruth:
     start: date
     end: date
     active: np.ndarray
+    frac: np.ndarray  # the share of the year it existed (0 when not active)
     risk: np.ndarray
     label: np.ndarray
 
@@ -97,7 +100,7 @@ class _Batch:
                 col(cols.get("grade", "")),
                 col(cols.get("result", "")),
                 col(cols.get("case", 0)),
-                self.rng.integers(0, 1000, size=n).tolist(),
+                col(cols["topic"]) if "topic" in cols else self.rng.integers(0, 1000, size=n).tolist(),
                 col(cols.get("ends", 0)),
                 strict=False,  # scalar columns are endless repeats
             )
@@ -114,12 +117,72 @@ def _money(rng: np.random.Generator, median: float, sd: float, unit: float, n: i
     return np.maximum(np.rint(raw / unit), 1.0) * unit
 
 
-def _results(rng: np.random.Generator, r: np.ndarray, params: SynthParams, site_visit: bool) -> np.ndarray:
+# The chance of each kind of record given a company's annual risk `risk` (any shape: the posterior in
+# xinyong.synth.posterior evaluates them on a grid of risks per company). The simulation draws from these
+# and only these, so the posterior's likelihood is the generator's own.
+
+ABNORMAL_TOPICS = {"annual_report": 0, "not_located": 1}  # index into the listing's summaries (its reason)
+TAX_CUTS = {"A": (5.4, np.inf), "B": (2.4, 5.4), "C": (1.6, 2.4), "D": (-np.inf, 1.6)}  # on the score scale
+SOCIAL_PENALTY_FACTOR = 0.3  # civil-affairs organisations draw fewer routine penalties
+SITE_VISIT_LOCATED = 5.0  # plants and suppliers checked on site are rarely missing from their address
+
+
+def serious_chance(risk: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    """A serious outcome in the part `frac` of a year the company existed."""
+    out: np.ndarray = 1.0 - (1.0 - risk) ** frac
+    return out
+
+
+def penalty_rate(ev: EventRates, risk: np.ndarray, frac: np.ndarray, social: np.ndarray) -> np.ndarray:
+    """Expected minor and general penalties in the part `frac` of a year (Poisson)."""
+    out: np.ndarray = frac * (ev.penalty_base + ev.penalty_risk * risk) * np.where(social, SOCIAL_PENALTY_FACTOR, 1.0)
+    return out
+
+
+def report_miss_chance(params: SynthParams, risk: np.ndarray) -> np.ndarray:
+    """Missing the annual report's deadline: `annual_report_miss` for a typical firm, the odds times
+    e^annual_report_risk per unit of risk logit above a typical firm's."""
     ev = params.events
-    located = ev.not_located_base + ev.not_located_risk * r
+    return _shifted(ev.annual_report_miss, ev.annual_report_risk * (logit(risk) - params.risk.org_base_logit))
+
+
+def removal_chance(params: SynthParams, risk: np.ndarray) -> np.ndarray:
+    """An abnormal-operations listing being lifted some day; riskier firms (dormant, gone) less often."""
+    ev = params.events
+    return _shifted(ev.abnormal_removal, -ev.abnormal_removal_risk * (logit(risk) - params.risk.org_base_logit))
+
+
+def inspection_chances(ev: EventRates, risk: np.ndarray, site_visit: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The chances an inspection finds the firm not located, and non-compliant."""
+    located = ev.not_located_base + ev.not_located_risk * risk
     if site_visit:  # the environment bureau inspects plants, which do not vanish from their address
-        located = located / 5
-    bad = np.minimum(ev.non_compliant_base + ev.non_compliant_risk * r, 0.8)
+        located = located / SITE_VISIT_LOCATED
+    bad: np.ndarray = np.minimum(ev.non_compliant_base + ev.non_compliant_risk * risk, 0.8)
+    return located, bad
+
+
+def debarment_chance(ev: EventRates, risk: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    """A government supplier's debarment in the part `frac` of a year."""
+    out: np.ndarray = frac * (ev.debarment_base + ev.debarment_risk * risk)
+    return out
+
+
+def procurement_fine_chance(ev: EventRates, risk: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    """A government supplier's procurement fine in the part `frac` of a year."""
+    out: np.ndarray = frac * (ev.procurement_penalty_base + ev.procurement_penalty_risk * risk)
+    return out
+
+
+def tax_grade(score: np.ndarray) -> np.ndarray:
+    """The tax credit grade of a score (−logit of the risk plus noise): A, B, C or D by TAX_CUTS."""
+    out: np.ndarray = np.full(score.shape, "B", dtype=object)
+    for grade, (low, high) in TAX_CUTS.items():
+        out[(score >= low) & (score < high)] = grade
+    return out.astype(str)
+
+
+def _results(rng: np.random.Generator, r: np.ndarray, params: SynthParams, site_visit: bool) -> np.ndarray:
+    located, bad = inspection_chances(params.events, r, site_visit)
     u = rng.random(len(r))
     return np.where(u < located, "not_located", np.where(u < located + bad, "non_compliant", "compliant"))
 
@@ -140,7 +203,7 @@ def simulate_year(world: World, year: int, rng: np.random.Generator) -> tuple[li
     kind = c.kind
 
     # Serious outcomes and the form they take.
-    serious = active & (rng.random(n) < 1.0 - (1.0 - risk) ** frac)
+    serious = active & (rng.random(n) < serious_chance(risk, frac))
     # Individual businesses cannot be put on the serious-illegal list; civil-affairs organisations
     # meet only the courts and the tax bureau.
     every = [ev.serious_penalty_weight, ev.serious_court_weight, ev.serious_illegal_weight, ev.serious_tax_weight]
@@ -171,7 +234,7 @@ def simulate_year(world: World, year: int, rng: np.random.Generator) -> tuple[li
     world.last_major_tax[idx] = day[idx]
     org_cases = np.flatnonzero(serious & (channel == 1))
 
-    _routine(world, rng, batch, risk, lo, e, frac, active)
+    _routine(world, year, rng, batch, risk, lo, e, frac, active)
 
     # People: enforcement cases and individual tax penalties.
     p = world.people
@@ -207,7 +270,7 @@ def simulate_year(world: World, year: int, rng: np.random.Generator) -> tuple[li
 
     label = serious
     batch.events.sort(key=lambda event: event.day)  # stable: same-day events keep their drawing order
-    return batch.events, YearTruth(year, start, end, active, risk, label)
+    return batch.events, YearTruth(year, start, end, active, frac, risk, label)
 
 
 def _tax_ratings(
@@ -219,8 +282,7 @@ def _tax_ratings(
     n = len(c)
     day = date(year, 4, 1).toordinal() + rng.integers(0, 30, size=n)
     rated = (c.kind == ENTERPRISE) & (c.registered < day) & (day <= e) & (rng.random(n) < ev.tax_rating_share)
-    score = -np.log(risk / (1.0 - risk)) + 0.7 * rng.standard_normal(n)
-    grade = np.where(score > 5.4, "A", np.where(score < 1.6, "D", np.where(score < 2.4, "C", "B")))
+    grade = tax_grade(-logit(risk) + ev.tax_rating_noise * rng.standard_normal(n))
     last_major = np.where((major_now > 0) & (major_now < day), major_now, world.last_major_tax)
     grade = np.where(last_major > day - 730, "D", grade)
     grade = np.where(c.registered > day - 365, "M", grade)
@@ -230,6 +292,7 @@ def _tax_ratings(
 
 def _routine(
     world: World,
+    year: int,
     rng: np.random.Generator,
     batch: _Batch,
     risk: np.ndarray,
@@ -245,8 +308,7 @@ def _routine(
     social = c.kind >= SOCIAL  # social organisations and private non-enterprise units
     market = active & ~social
 
-    lam = frac * (ev.penalty_base + ev.penalty_risk * risk) * np.where(social, 0.3, 1.0)
-    idx = np.repeat(np.arange(n), rng.poisson(lam))
+    idx = np.repeat(np.arange(n), rng.poisson(penalty_rate(ev, risk, frac, social)))
     general = rng.random(len(idx)) < ev.penalty_general_share
     u = rng.random(len(idx))
     agency = np.where(social[idx] | (u < 0.1), TAX, np.where(polluting[idx] & (u < 0.3), MEE, SAMR))
@@ -264,15 +326,21 @@ def _routine(
     agency = np.where(polluting[idx] & (rng.random(len(idx)) < 0.3), MEE, SAMR)
     batch.add(_between(rng, lo[idx], e), agency, "admin.license", idx)
 
-    p_abnormal = np.minimum(frac * (ev.abnormal_base + ev.abnormal_risk * risk), 0.9)
-    idx = np.flatnonzero(market & (rng.random(n) < p_abnormal))
-    day = _between(rng, lo[idx], e)
+    # Annual reports for last year are due by 30 June; a market entity that misses the deadline is put on
+    # the abnormal-operations list in July or August. Missing it is a logistic function of the risk logit.
+    listed_on = date(year, 7, 1).toordinal() + rng.integers(0, 62, size=n)
+    due = market & (c.registered < date(year, 1, 1).toordinal()) & (listed_on <= e)
+    idx = np.flatnonzero(due & (rng.random(n) < report_miss_chance(world.params, risk)))
+    day = listed_on[idx]
+    # Firms that file late are lifted; riskier ones (dormant, gone) more often stay listed.
+    removal = removal_chance(world.params, risk)
     batch.add(
         day,
         SAMR,
         "market.abnormal_operations",
         idx,
-        ends=_ends(rng, day, ev.abnormal_removal, ev.abnormal_removal_days),
+        ends=_ends(rng, day, removal[idx], ev.abnormal_removal_days),
+        topic=ABNORMAL_TOPICS["annual_report"],
     )
 
     idx = np.flatnonzero(market & (rng.random(n) < frac * ev.inspection_rate))
@@ -287,7 +355,8 @@ def _routine(
         SAMR,
         "market.abnormal_operations",
         idx[follow],
-        ends=_ends(rng, later, ev.abnormal_removal, ev.abnormal_removal_days),
+        ends=_ends(rng, later, removal[idx[follow]], ev.abnormal_removal_days),
+        topic=ABNORMAL_TOPICS["not_located"],
     )
 
     plants = market & polluting & ((c.kind == ENTERPRISE) | (c.kind == COOPERATIVE))
@@ -300,7 +369,7 @@ def _routine(
         result=_results(rng, risk[idx], world.params, site_visit=True),
     )
 
-    idx = np.flatnonzero(c.bidder & active & (rng.random(n) < frac * (ev.debarment_base + ev.debarment_risk * risk)))
+    idx = np.flatnonzero(c.bidder & active & (rng.random(n) < debarment_chance(ev, risk, frac)))
     batch.add(
         _between(rng, lo[idx], e),
         PROCUREMENT,
@@ -308,8 +377,7 @@ def _routine(
         idx,
         amount=_money(rng, 50_000, 0.8, 100, len(idx)),
     )
-    p_fine = frac * (ev.procurement_penalty_base + ev.procurement_penalty_risk * risk)
-    idx = np.flatnonzero(c.bidder & active & (rng.random(n) < p_fine))
+    idx = np.flatnonzero(c.bidder & active & (rng.random(n) < procurement_fine_chance(ev, risk, frac)))
     batch.add(
         _between(rng, lo[idx], e),
         PROCUREMENT,
@@ -329,7 +397,12 @@ def _routine(
     )
 
 
-def _ends(rng: np.random.Generator, day: np.ndarray, share: float, mean_days: float) -> np.ndarray:
+def _shifted(p: float, shift: np.ndarray) -> np.ndarray:
+    """Probability `p` for a typical firm, its log-odds moved by `shift` per firm."""
+    return sigmoid(logit(p) + shift)
+
+
+def _ends(rng: np.random.Generator, day: np.ndarray, share: float | np.ndarray, mean_days: float) -> np.ndarray:
     """The day a record is fulfilled or lifted, for the given share of records; 0 for the rest."""
     n = len(day)
     later = day + 1 + rng.exponential(mean_days, size=n).astype(np.int64)

@@ -68,25 +68,30 @@ def _prepare(out: Path) -> None:
         raise InvalidInput(f"cannot create {out}: {exc.strerror}", field="out") from None
 
 
+def build_world(params: SynthParams, advance: Callable[[int], None] | None = None) -> tuple[World, np.random.Generator]:
+    """The people and companies of the province and the random stream its years are drawn from; the
+    same params always give the same world, so the years can be re-simulated without writing feeds."""
+    step = advance or (lambda n: None)
+    # Independent streams per concern, so adding a draw to one never shifts another.
+    population_rng, event_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(params.seed).spawn(2))
+    id_rng = random.Random(f"ids-{params.seed}")
+    fake = Faker("zh_CN")
+    fake.seed_instance(params.seed)
+    book = name_book(fake, params.population)
+    people = make_people(params, population_rng, id_rng, book, step)
+    companies = make_companies(params, population_rng, id_rng, book, people, step)
+    return World(params, people, companies), event_rng
+
+
 def generate(out: Path, params: SynthParams, advance: Callable[[int], None] | None = None) -> SynthSummary:
     """Write DIR/feeds/<agency>.<ext> and DIR/truth/; the same params give byte-identical files."""
     step = advance or (lambda n: None)
     _prepare(out)
-    # Independent streams per concern, so adding a draw to one never shifts another.
-    population_rng, event_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(params.seed).spawn(2))
-    id_rng = random.Random(f"ids-{params.seed}")
+    world, event_rng = build_world(params, step)
+    write_subjects(out / "truth" / "subjects.csv", world.people, world.companies)
     noise_rng = random.Random(f"noise-{params.seed}")
-    fake = Faker("zh_CN")
-    fake.seed_instance(params.seed)
-
-    book = name_book(fake, params.population)
-    people = make_people(params, population_rng, id_rng, book, step)
-    companies = make_companies(params, population_rng, id_rng, book, people, step)
-    write_subjects(out / "truth" / "subjects.csv", people, companies)
-
-    world = World(params, people, companies)
     stream = FeedStream(out, params, RecordFactory(world), noise_rng)
-    outcomes = OutcomesWriter(out / "truth" / "outcomes.csv", companies)
+    outcomes = OutcomesWriter(out / "truth" / "outcomes.csv", world.companies)
     for year in range(params.first_year, params.as_of.year + 1):
         events, truth = simulate_year(world, year, event_rng)
         step(params.orgs)

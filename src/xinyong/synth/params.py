@@ -50,10 +50,11 @@ class EventRates:
     penalty_risk: float = 0.6
     penalty_general_share: float = field(default=0.45, metadata=_P)
     licence_base: float = 0.06
-    abnormal_base: float = field(default=0.015, metadata=_P)
-    abnormal_risk: float = 0.8
+    annual_report_miss: float = field(default=0.08, metadata=_P)
+    annual_report_risk: float = 1.0
     abnormal_removal: float = field(default=0.5, metadata=_P)
     abnormal_removal_days: float = 150.0
+    abnormal_removal_risk: float = 1.0
     inspection_rate: float = field(default=0.05, metadata=_P)
     env_inspection_rate: float = field(default=0.05, metadata=_P)
     not_located_base: float = field(default=0.01, metadata=_P)
@@ -61,7 +62,8 @@ class EventRates:
     non_compliant_base: float = field(default=0.05, metadata=_P)
     non_compliant_risk: float = 1.5
     not_located_abnormal: float = field(default=0.8, metadata=_P)
-    tax_rating_share: float = field(default=0.2, metadata=_P)
+    tax_rating_share: float = field(default=1.0, metadata=_P)
+    tax_rating_noise: float = 0.7
     serious_penalty_weight: float = 0.30
     serious_court_weight: float = 0.45
     serious_illegal_weight: float = 0.10

@@ -28,10 +28,18 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def company_logit(c: Companies, params: RiskParams, at: np.ndarray) -> np.ndarray:
-    """Each company's risk logit on the given days (ordinals), ageing the firm to that day."""
+def logit(p: np.ndarray | float) -> np.ndarray:
+    """The log-odds of a probability."""
+    q = np.asarray(p, dtype=np.float64)
+    out: np.ndarray = np.log(q) - np.log1p(-q)
+    return out
+
+
+def company_base_logit(c: Companies, params: RiskParams, at: np.ndarray) -> np.ndarray:
+    """Each company's risk logit on the given days (ordinals) without its own effect `u`: what its register
+    entry (industry, ownership, type, capital, age on that day) says."""
     age = np.maximum(at - c.registered, 0) / 365.25
-    logit: np.ndarray = (
+    out: np.ndarray = (
         params.org_base_logit
         + _INDUSTRY[c.industry]
         + _OWNERSHIP[c.ownership]
@@ -39,9 +47,14 @@ def company_logit(c: Companies, params: RiskParams, at: np.ndarray) -> np.ndarra
         + CAPITAL_SLOPE * (np.log10(c.capital) - 6.0)
         + YOUNG_FIRM * np.exp(-age / 3.0)
         + OLD_FIRM
-        + params.org_spread * c.u
     )
-    return logit
+    return out
+
+
+def company_logit(c: Companies, params: RiskParams, at: np.ndarray) -> np.ndarray:
+    """Each company's risk logit on the given days (ordinals), ageing the firm to that day."""
+    out: np.ndarray = company_base_logit(c, params, at) + params.org_spread * c.u
+    return out
 
 
 def person_logit(p: People, params: RiskParams, at: int) -> np.ndarray:
