@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import random
+import re
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from opencc import OpenCC
+from pypinyin import lazy_pinyin
+from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
 from xinyong.text import (
     PREFECTURES,
@@ -201,3 +208,93 @@ def test_org_normalisation_is_idempotent(s: str) -> None:
 def test_name_normalisation_is_idempotent(s: str) -> None:
     once = normalize_name(s)
     assert normalize_name(once) == once
+
+
+# -- the fast paths give what the libraries give ------------------------------------------------------
+
+# Basic and extension-A Han, CJK punctuation, compatibility ideographs, full-width forms and the start
+# of extension B: each character on its own, as a name of one character would be converted.
+_CJK = [
+    chr(cp)
+    for block in (
+        range(0x3000, 0x3100),
+        range(0x3400, 0x4DC0),
+        range(0x4E00, 0xA000),
+        range(0xF900, 0xFB00),
+        range(0xFE30, 0xFF70),
+        range(0x20000, 0x20800),
+    )
+    for cp in block
+]
+
+
+def _t2s_dictionary() -> tuple[list[str], list[str]]:
+    from importlib import resources
+
+    folder = resources.files("opencc") / "dictionary"
+    keys: dict[str, list[str]] = {"TSCharacters.txt": [], "TSPhrases.txt": []}
+    for name, found in keys.items():
+        found.extend(line.split("\t")[0] for line in (folder / name).read_text(encoding="utf-8").splitlines())
+    return keys["TSCharacters.txt"], keys["TSPhrases.txt"]
+
+
+def test_to_simplified_equals_opencc_character_by_character() -> None:
+    reference = OpenCC("t2s")
+    differ = [ch for ch in _CJK if to_simplified(ch) != reference.convert(ch)]
+    assert differ == []
+
+
+def test_to_simplified_equals_opencc_on_mixed_strings_and_phrases() -> None:
+    reference = OpenCC("t2s")
+    characters, phrases = _t2s_dictionary()
+    rng = random.Random(11)
+    pool = [*characters, *rng.sample(_CJK, 400), *"有限公司北京李明文朝阳 -.,（）·ABC123", "\u3000"]
+    samples = ["".join(rng.choice(pool) for _ in range(rng.randint(1, 14))) for _ in range(3000)]
+    # Every phrase alone, inside a company's name and after a surname (some begin with 有, 李, 文, 明).
+    samples += [form.format(p) for p in phrases for form in ("{0}", "北京{0}有限公司", "李{0}", "{0} {0}")]
+    differ = [(s, to_simplified(s), reference.convert(s)) for s in samples if to_simplified(s) != reference.convert(s)]
+    assert differ == []
+
+
+def _reference_pinyin_words(s: str) -> list[str]:
+    # What `pinyin_key` gives, computed the slow way: pypinyin over the whole name at once.
+    text = "".join(" " if ch in "·•‧・･∙⋅." else ch for ch in s)
+    words: list[str] = []
+    for chunk in lazy_pinyin(text):
+        folded = unicodedata.normalize("NFKD", chunk).encode("ascii", "ignore").decode("ascii")
+        words.extend(re.findall(r"[a-z]+", folded.lower()))
+    return words
+
+
+def test_pinyin_keys_equal_pypinyin_over_the_whole_name() -> None:
+    rng = random.Random(5)
+    han = [chr(cp) for cp in sorted(PINYIN_DICT) if 0x4E00 <= cp < 0xA000 and to_simplified(chr(cp)) == chr(cp)]
+    phrases = sorted(p for p in PHRASES_DICT if to_simplified(p) == p)
+    pool = [*rng.sample(han, 600), *rng.sample(phrases, 300), "Zhang", "Wei", " ", "·", "Lü", "2"]
+    # Names of one to four pieces, many holding a phrase whose reading differs from its characters'
+    # (重庆, 银行) and many holding none: both the phrase path and the character-by-character one.
+    samples = ["".join(rng.choice(pool) for _ in range(rng.randint(1, 4))) for _ in range(4000)]
+    samples += ["重庆", "长大", "行长", "银行行长", "朝阳", "朝阳区", "单于", "曾经", "乐乐"]
+    for s in samples:
+        words = _reference_pinyin_words(s)
+        assert (pinyin_key(s), pinyin_initials(s)) == ("".join(words), "".join(w[0] for w in words)), s
+
+
+def test_the_ranges_skipped_for_format_characters_hold_none() -> None:
+    from xinyong.text import _NO_FORMAT_CHARACTER
+
+    ranges = re.findall(r"(.)-(.)", _NO_FORMAT_CHARACTER.pattern.strip("[]*"))
+    assert len(ranges) == 5
+    found = [
+        f"U+{cp:04X}"
+        for low, high in ranges
+        for cp in range(ord(low), ord(high) + 1)
+        if unicodedata.category(chr(cp)) == "Cf"
+    ]
+    assert found == []
+
+
+def test_strip_control_removes_exactly_the_c0_and_c1_controls() -> None:
+    text = "".join(chr(cp) for cp in range(0x200))
+    kept = strip_control(text).text
+    assert kept == "".join(ch for ch in text if not ((ord(ch) < 0x20 and ch not in "\t\n") or 0x7F <= ord(ch) <= 0x9F))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -52,6 +53,10 @@ def spark_session(master: str = "local[*]") -> Any:
             .config("spark.driver.memory", os.environ.get("XINYONG_SPARK_DRIVER_MEMORY", "4g"))
             .config("spark.local.dir", tempfile.gettempdir())
         )
+        if master.startswith("local"):
+            # Python UDFs run in worker processes started with PYSPARK_PYTHON, `python3` on the PATH when
+            # unset: on a local master that must be this interpreter, which has xinyong's packages.
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         jar = _splink_jar()
         if jar is not None:
             builder = builder.config("spark.jars", jar)

@@ -6,13 +6,17 @@ matching only; what an agency wrote is stored as written, after `clean_field`.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import cache, lru_cache
+from importlib import resources
 from typing import NamedTuple
 
 from opencc import OpenCC
 from pypinyin import lazy_pinyin
+from pypinyin.constants import PHRASES_DICT, RE_HANS
+from pypinyin.seg.simpleseg import simple_seg
 
 # Full-width ASCII (U+FF01-FF5E), the full-width white parentheses and the full-width signs map to
 # their half-width forms under NFKC. NFKC is applied per character, and only to these, because on a
@@ -23,8 +27,11 @@ _HALFWIDTH = {
     for cp in (*range(0xFF01, 0xFF61), 0xFFE0, 0xFFE1, 0xFFE2, 0xFFE4, 0xFFE5, 0xFFE6)
 }
 _HALFWIDTH[0x3000] = " "  # ideographic space
+# Whether a string holds anything `_HALFWIDTH` rewrites: a search in C is far cheaper than a translation.
+_HAS_FULLWIDTH = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_HALFWIDTH)) + "]")
 
 _BRACKETS = str.maketrans("（）【】〔〕［］〖〗", "()[][][][]")
+_HAS_BRACKET = re.compile("[（）【】〔〕［］〖〗]")
 
 # Middle-dot look-alikes that separate the parts of transliterated and minority names
 # (买买提·艾力); agencies type any of them, or a full stop, so comparison drops them all.
@@ -33,7 +40,7 @@ _NAME_DOTS = "·•‧・･∙⋅."
 
 def to_halfwidth(s: str) -> str:
     """Full-width Latin letters, digits, punctuation and the ideographic space as their half-width forms."""
-    return s.translate(_HALFWIDTH)
+    return s.translate(_HALFWIDTH) if _HAS_FULLWIDTH.search(s) else s
 
 
 def collapse_space(s: str) -> str:
@@ -43,7 +50,7 @@ def collapse_space(s: str) -> str:
 
 def normalize_brackets(s: str) -> str:
     """Chinese round brackets as ( ) and the square and lenticular ones as [ ]."""
-    return s.translate(_BRACKETS)
+    return s.translate(_BRACKETS) if _HAS_BRACKET.search(s) else s
 
 
 @cache
@@ -52,13 +59,76 @@ def _t2s() -> OpenCC:
     return OpenCC("t2s")
 
 
+class _T2SIndex(NamedTuple):
+    """OpenCC's t2s dictionaries as lookups: single characters, and the phrases by their first character."""
+
+    characters: dict[int, str]
+    # Whether a string holds a character of the table: a regular expression over those of the basic
+    # plane (one covering the astral ones too would be tested character by character), and a set.
+    has_character: re.Pattern[str]
+    astral: frozenset[str]
+    # Any phrase, longest first, grouped by first character so that the search skips along quickly.
+    has_phrase: re.Pattern[str]
+
+
+def _character_class(chars: list[str]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]")
+
+
+@cache
+def _t2s_index() -> _T2SIndex:
+    # Read from the files OpenCC itself converts with, in the order its t2s configuration groups them.
+    # Within a group OpenCC converts the longest phrase found first and each character at most once, so
+    # a string in which no phrase occurs comes out character by character; where a key maps to several
+    # characters OpenCC takes the first, and an earlier dictionary of the group wins over a later one.
+    package = resources.files("opencc")
+    config = json.loads((package / "config" / "t2s.json").read_text(encoding="utf-8"))
+    (step,) = config["conversion_chain"]
+    characters: dict[int, str] = {}
+    phrases: dict[str, list[str]] = {}
+    for entry in step["dict"]["dicts"]:
+        for line in (package / "dictionary" / entry["file"]).read_text(encoding="utf-8").splitlines():
+            key, value = line.strip().split("\t")
+            if len(key) == 1:
+                characters.setdefault(ord(key), value.split(" ")[0])
+            else:
+                phrases.setdefault(key[0], []).append(key)
+    by_first = (
+        re.escape(first) + "(?:" + "|".join(re.escape(key[1:]) for key in sorted(keys, key=len, reverse=True)) + ")"
+        for first, keys in sorted(phrases.items())
+    )
+    return _T2SIndex(
+        characters=characters,
+        has_character=_character_class([chr(cp) for cp in characters if cp <= 0xFFFF]),
+        astral=frozenset(chr(cp) for cp in characters if cp > 0xFFFF),
+        has_phrase=re.compile("|".join(by_first)),
+    )
+
+
+def _holds_t2s_character(s: str, index: _T2SIndex) -> bool:
+    if index.has_character.search(s) is not None:
+        return True
+    return max(s) > "\uffff" and not index.astral.isdisjoint(s)
+
+
 @lru_cache(maxsize=65536)
-def to_simplified(s: str) -> str:
-    """Traditional characters as simplified ones (OpenCC t2s)."""
-    if s.isascii():
-        return s
+def _t2s_convert(s: str) -> str:
     converted: str = _t2s().convert(s)
     return converted
+
+
+def to_simplified(s: str) -> str:
+    """Traditional characters as simplified ones (OpenCC t2s).
+
+    Only a string holding one of OpenCC's multi-character phrases goes through OpenCC itself; any
+    other is converted character by character from OpenCC's own table, with the same result.
+    """
+    if s.isascii():
+        return s
+    index = _t2s_index()
+    if index.has_phrase.search(s) is not None:
+        return _t2s_convert(s)
+    return s.translate(index.characters) if _holds_t2s_character(s, index) else s
 
 
 class Cleaned(NamedTuple):
@@ -73,10 +143,14 @@ def _is_control(ch: str) -> bool:
     return (cp < 0x20 and ch not in "\t\n") or 0x7F <= cp <= 0x9F
 
 
+_CONTROL = re.compile("[" + "".join(re.escape(chr(cp)) for cp in range(0xA0) if _is_control(chr(cp))) + "]")
+
+
 def strip_control(s: str) -> Cleaned:
     """The text without C0 and C1 control characters (tab and newline are kept)."""
-    kept = "".join(ch for ch in s if not _is_control(ch))
-    return Cleaned(kept, len(kept) != len(s))
+    if _CONTROL.search(s) is None:
+        return Cleaned(s, False)
+    return Cleaned(_CONTROL.sub("", s), True)
 
 
 # Byte-order marks and zero-width characters ride along when fields are pasted from web pages;
@@ -90,18 +164,28 @@ def clean_field(s: str) -> str:
     return text.strip().strip(_INVISIBLE_EDGES).strip()
 
 
+# Ranges with no format character (category Cf) in them, which covers nearly every name: Latin, CJK
+# punctuation, Han (with the astral extensions), kana, hangul and the full-width forms. A string with
+# anything outside them is filtered character by character.
+_NO_FORMAT_CHARACTER = re.compile("[\x00-\xac\xae-\u05ff\u2070-\ufefe\uff00-\ufff8\U00020000-\U0003ffff]*")
+_NAME_DOTS_GONE = str.maketrans("", "", _NAME_DOTS)
+
+
+# A few entries: the keys of one name (normalised, core, pinyin) all start from it, one after another.
+@lru_cache(maxsize=1024)
 def _comparable(s: str) -> str:
     # The steps every comparison key shares: no controls, half-width, canonical, simplified,
     # and no invisible format characters (zero-width spaces and joiners, byte-order marks).
     text = unicodedata.normalize("NFC", to_halfwidth(strip_control(s).text))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    if _NO_FORMAT_CHARACTER.fullmatch(text) is None:
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return to_simplified(text)
 
 
 def normalize_name(s: str) -> str:
     """A person's name for comparison: half-width, simplified, no spaces or middle dots, Latin upper-cased."""
-    text = _comparable(s)
-    return "".join(ch for ch in text if not ch.isspace() and ch not in _NAME_DOTS).upper()
+    # `str.split()` splits at exactly the characters `str.isspace` accepts.
+    return "".join(_comparable(s).split()).translate(_NAME_DOTS_GONE).upper()
 
 
 # Company Law: a limited liability company may call itself 有限责任公司 or 有限公司, and a
@@ -118,12 +202,13 @@ def normalize_org_name(s: str) -> str:
     Each legal form is spelt one way (有限责任公司 as 有限公司, 股份公司 as 股份有限公司, partnership
     forms in brackets), while limited and joint-stock companies stay distinct.
     """
-    text = normalize_brackets(_comparable(s))
-    text = "".join(ch for ch in text if not ch.isspace()).upper()
+    text = "".join(normalize_brackets(_comparable(s)).split()).upper()
     for variant, canonical in _ORG_FORMS:
         text = text.replace(variant, canonical)
-    text = _JOINT_STOCK_SHORT.sub("股份有限公司", text)
-    return _PARTNERSHIP.sub(r"(\1)", text)
+    # Both patterns are anchored at the end; testing for their words first spares a scan of every name.
+    if text.endswith("股份公司"):
+        text = _JOINT_STOCK_SHORT.sub("股份有限公司", text)
+    return _PARTNERSHIP.sub(r"(\1)", text) if "合伙" in text else text
 
 
 # Provincial-level divisions (34): the 31 of the National Bureau of Statistics' division codes
@@ -248,15 +333,45 @@ def org_name_core(s: str) -> str:
     return text
 
 
+_NAME_DOTS_AS_SPACE = str.maketrans(_NAME_DOTS, " " * len(_NAME_DOTS))
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def _latin_words(chunk: str) -> list[str]:
+    # Accents are folded so "Zhāng" and "Zhang" agree, and only Latin letters are kept.
+    folded = unicodedata.normalize("NFKD", chunk).encode("ascii", "ignore").decode("ascii")
+    return _LETTERS.findall(folded.lower())
+
+
+@cache
+def _phrase_openings() -> frozenset[str]:
+    # The first two characters of every phrase pypinyin's segmenter knows.
+    return frozenset(phrase[:2] for phrase in PHRASES_DICT if len(phrase) > 1)
+
+
+@lru_cache(maxsize=65536)
+def _han_words(han: str) -> tuple[str, ...]:
+    # pypinyin reads a run of Han characters phrase by phrase (a polyphone takes its reading in the
+    # phrase); where no two neighbours begin a phrase it reads them one by one, so each character's
+    # reading, computed once, gives the same words.
+    openings = _phrase_openings()
+    if len(han) > 1 and any(han[i : i + 2] in openings for i in range(len(han) - 1)):
+        return tuple(word for chunk in lazy_pinyin(han) for word in _latin_words(chunk))
+    return tuple(word for ch in han for word in _han_character_words(ch))
+
+
+@cache
+def _han_character_words(ch: str) -> tuple[str, ...]:
+    return tuple(word for chunk in lazy_pinyin(ch) for word in _latin_words(chunk))
+
+
 def _romanised_words(s: str) -> list[str]:
-    text = _comparable(s)
-    text = "".join(" " if ch in _NAME_DOTS else ch for ch in text)
+    text = _comparable(s).translate(_NAME_DOTS_AS_SPACE)
     words: list[str] = []
-    # lazy_pinyin gives one toneless syllable per Han character and passes other runs through;
-    # accents are folded so "Zhāng" and "Zhang" agree, and only Latin letters are kept.
-    for chunk in lazy_pinyin(text):
-        folded = unicodedata.normalize("NFKD", chunk).encode("ascii", "ignore").decode("ascii")
-        words.extend(re.findall(r"[a-z]+", folded.lower()))
+    # pypinyin gives one toneless syllable per Han character and passes other runs through; its own
+    # segmentation into Han and other runs is kept, so Latin words never run across a Han character.
+    for run in simple_seg(text):
+        words.extend(_han_words(run) if RE_HANS.match(run) else _latin_words(run))
     return words
 
 

@@ -7,18 +7,18 @@ for it without pyspark installed is a one-line configuration error, never a trac
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import tempfile
 from typing import Any, Final, Protocol
 
 import duckdb
 import pandas as pd
 
 from xinyong.errors import ConfigError
+from xinyong.sparkengine import SPARK_INSTALL, spark_available
+
+__all__ = ["BACKEND_NAMES", "SPARK_INSTALL", "Backend", "DuckDBBackend", "open_backend", "spark_available"]
 
 BACKEND_NAMES: Final = ("duckdb", "spark")
-SPARK_INSTALL: Final = "pip install 'xinyong[spark]'"
 
 
 class Backend(Protocol):
@@ -55,7 +55,7 @@ class DuckDBBackend:
         self.api = DuckDBAPI(connection=self._connection)
 
     def register(self, frame: pd.DataFrame, name: str) -> Any:
-        return _register(self.api, frame, name)
+        return register_table(self.api, frame, name)
 
     def to_pandas(self, table: Any) -> pd.DataFrame:
         frame: pd.DataFrame = table.as_pandas_dataframe()
@@ -65,67 +65,14 @@ class DuckDBBackend:
         self._connection.close()
 
 
-class SparkBackend:
-    """Splink on a Spark session (`spark_master`, `local[*]` by default) with Splink's similarity UDFs."""
-
-    name = "spark"
-
-    def __init__(self, master: str) -> None:
-        from pyspark.sql import SparkSession
-        from splink import SparkAPI
-        from splink.backends.spark import similarity_jar_location
-
-        self._checkpoints = tempfile.TemporaryDirectory(prefix="xinyong-spark-")
-        try:
-            self.spark = (
-                SparkSession.builder.master(master)
-                .appName("xinyong-link")
-                .config("spark.jars", similarity_jar_location())
-                .config("spark.sql.session.timeZone", "UTC")
-                .getOrCreate()
-            )
-        except _spark_start_errors() as exc:
-            self._checkpoints.cleanup()
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ConfigError(f"spark backend could not start ({master}): {first}") from None
-        self.spark.sparkContext.setCheckpointDir(self._checkpoints.name)
-        from pyspark.errors import PySparkException
-
-        self.errors: tuple[type[Exception], ...] = (PySparkException,)
-        self.api = SparkAPI(spark_session=self.spark)  # type: ignore[no-untyped-call]
-
-    def register(self, frame: pd.DataFrame, name: str) -> Any:
-        return _register(self.api, frame, name)
-
-    def to_pandas(self, table: Any) -> pd.DataFrame:
-        frame: pd.DataFrame = table.as_pandas_dataframe()
-        return frame
-
-    def close(self) -> None:
-        self._checkpoints.cleanup()
-
-
-def _register(api: Any, frame: pd.DataFrame, name: str) -> Any:
+def register_table(api: Any, table: Any, name: str) -> Any:
+    """Register a frame of the engine's own kind with Splink; its rows say they come from `name`."""
     # Splink refuses a second table of the same name; the display name is what pairs carry as their
     # source, so every frame gets its own table under the shared display name.
-    table = f"xinyong_{name}_{next(_TABLES)}"
-    return api.register(frame, table_name=table, dataset_display_name=name)
+    return api.register(table, table_name=f"xinyong_{name}_{next(_TABLES)}", dataset_display_name=name)
 
 
 _TABLES: Final = itertools.count(1)
-
-
-def _spark_start_errors() -> tuple[type[BaseException], ...]:
-    # A missing or broken Java shows up as PySparkRuntimeError (a RuntimeError) on pyspark 3.4+,
-    # and as a plain RuntimeError or an OSError from the gateway launcher on older releases.
-    from pyspark.errors import PySparkException
-
-    return (PySparkException, RuntimeError, OSError)
-
-
-def spark_available() -> bool:
-    """Whether pyspark is installed in this environment."""
-    return importlib.util.find_spec("pyspark") is not None
 
 
 def open_backend(name: str, *, spark_master: str = "local[*]", threads: int | None = None) -> Backend:
@@ -135,5 +82,7 @@ def open_backend(name: str, *, spark_master: str = "local[*]", threads: int | No
     if name == "spark":
         if not spark_available():
             raise ConfigError(f"the spark backend needs pyspark, which is not installed: {SPARK_INSTALL}")
+        from xinyong.link.spark_backend import SparkBackend
+
         return SparkBackend(spark_master)
     raise ConfigError(f"unknown linkage backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")

@@ -182,7 +182,11 @@ def estimate(backend: Backend, spec: KindSpec, sides: Sides, start: Parameters, 
         ),
         (
             {"step": "u", "max_pairs": pairs, "seed": seed},
-            lambda t: t.estimate_u_using_random_sampling(max_pairs=pairs, seed=seed),
+            # Every sampled pair is counted in one pass: Splink would otherwise stop early on a subset
+            # chosen by the engine's own hash function, and DuckDB and Spark would estimate different u.
+            lambda t: t.estimate_u_using_random_sampling(
+                max_pairs=pairs, seed=seed, min_count_per_level=None, num_chunks=1
+            ),
         ),
     ]
     for rule in spec.training:
@@ -306,6 +310,35 @@ def levels_of(spec: KindSpec, pair: Mapping[Any, Any]) -> dict[str, Any]:
             "match_weight": round(weight, 6),
             "bayes_factor": round(2.0**weight, 6),
         }
+    return out
+
+
+def levels_of_pairs(spec: KindSpec, pairs: pd.DataFrame) -> list[dict[str, Any]]:
+    """`levels_of` for every row of a frame of scored pairs, in row order.
+
+    Pairs that fell in the same levels with the same weights share one mapping, which nobody may change:
+    a million pairs take a few thousand distinct combinations, so each is described (and stored) once.
+    """
+    names: list[str] = []
+    values: list[list[Any]] = []
+    for name, _, tf in _level_labels(spec):
+        for column in (f"gamma_{name}", f"mw_{name}", *((f"mw_tf_adj_{name}",) if tf else ())):
+            if column not in pairs.columns:
+                continue
+            series = pairs[column]
+            # NaN is never equal to itself, so as a key it would never be found again; `levels_of`
+            # reads a missing term-frequency adjustment as None and NaN alike.
+            if column.startswith("mw_tf_adj_"):
+                series = series.astype(object).where(series.notna(), None)
+            names.append(column)
+            values.append(series.tolist())
+    shared: dict[tuple[Any, ...], dict[str, Any]] = {}
+    out: list[dict[str, Any]] = []
+    for key in zip(*values, strict=True):
+        found = shared.get(key)
+        if found is None:
+            found = shared[key] = levels_of(spec, dict(zip(names, key, strict=True)))
+        out.append(found)
     return out
 
 

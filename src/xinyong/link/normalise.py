@@ -3,7 +3,9 @@
 Names go through `xinyong.text` (half-width, simplified, one spelling per legal form, the distinctive
 core of a company name, pinyin for people); an address is split into its district (朝阳区) and the rest
 (the street), so the two are compared separately; phones and codes keep their characters only. Every
-key is computed once per distinct value, because names, streets and phones repeat across records.
+key is computed once per distinct value, because names, streets and phones repeat across records; a
+`Memo` carries the keys from the record side of a run to the subject side, which mostly holds the same
+names, addresses and phones again.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from xinyong.ids.model import compact
 from xinyong.text import (
@@ -36,7 +38,7 @@ _DISTRICT: Final = re.compile(r"^(?P<district>[\u4e00-\u9fff]{1,6}?(?:自治县|
 # name (朝阳 is a city in Liaoning and 朝阳区 a district of Beijing).
 _FULL_REGIONS: Final = sorted({full for full, _ in PROVINCES} | set(PREFECTURES), key=lambda n: (-len(n), n))
 _REGION_PREFIX: Final = re.compile("^(?:" + "|".join(map(re.escape, _FULL_REGIONS)) + ")")
-_SPACES: Final = re.compile(r"\s+")
+_NON_DIGITS: Final = re.compile(r"[^0-9]")
 _LATIN_WORDS: Final = re.compile(r"[A-Z]+")
 _HAN: Final = re.compile(r"[\u3400-\u9fff]")
 _MOBILE_COUNTRY: Final = "86"
@@ -51,17 +53,30 @@ def columns_for(kind: str) -> tuple[str, ...]:
     return ORG_COLUMNS if kind == "org" else PERSON_COLUMNS
 
 
-def mapped(values: Sequence[K | None], fn: Callable[[K], V]) -> list[V | None]:
-    """`fn` applied to each value, computed once per distinct value; None stays None."""
-    table: dict[K, V] = {}
+class Memo:
+    """Keys already computed in one run, per function and value, shared by both sides of a linkage."""
+
+    def __init__(self) -> None:
+        self._tables: dict[Callable[[Any], Any], dict[Any, Any]] = {}
+
+    def table(self, fn: Callable[[K], V]) -> dict[K, V]:
+        """The values `fn` has been applied to so far, with what it gave."""
+        return self._tables.setdefault(fn, {})
+
+
+def mapped(values: Sequence[K | None], fn: Callable[[K], V], memo: Memo | None = None) -> list[V | None]:
+    """`fn` applied to each value, computed once per distinct value (and per run, given a memo); None stays None."""
+    table: dict[K, V] = memo.table(fn) if memo is not None else {}
     out: list[V | None] = []
+    append = out.append
     for value in values:
         if value is None:
-            out.append(None)
-            continue
-        if value not in table:
-            table[value] = fn(value)
-        out.append(table[value])
+            append(None)
+        elif value in table:
+            append(table[value])
+        else:
+            found = table[value] = fn(value)
+            append(found)
     return out
 
 
@@ -72,8 +87,8 @@ def blank_to_none(text: str | None) -> str | None:
 
 def org_keys(name: str) -> tuple[str, str]:
     """An organisation's name as compared (`normalize_org_name`) and its distinctive core."""
-    # Both start from the same text, so the second finds its traditional-to-simplified conversion,
-    # the costly step, already in `to_simplified`'s cache.
+    # Both start from the same text, so the second finds the shared first steps (width, controls,
+    # traditional to simplified) already in `xinyong.text`'s small cache.
     norm = normalize_org_name(name)
     return norm, org_name_core(name) or norm
 
@@ -81,30 +96,32 @@ def org_keys(name: str) -> tuple[str, str]:
 def person_keys(name: str) -> tuple[str, str, str]:
     """A person's name as compared, the same without word order, and its toneless pinyin.
 
-    张伟 and "Zhang Wei" agree on the pinyin; "Zhang Wei" and "Wei Zhang" on the order-free form, the
-    two orders a romanised Chinese name comes in. A name in Han characters has no words to reorder.
+    张伟 and "Zhang Wei" agree on the pinyin; "Zhang Wei" and "Wei Zhang" on the order-free form (the
+    words in alphabetical order, "WEI ZHANG"), the two orders a romanised Chinese name comes in. A name
+    in Han characters has no words to reorder: its order-free form is the name as compared.
     """
     norm = normalize_name(name)
     return norm, _unordered(name) or norm, pinyin_key(name)
 
 
-def name_columns(kind: str, names: Sequence[str | None]) -> tuple[list[str | None], ...]:
-    """(name_norm, name_core, name_py) for each name; a person's core is the name without word order."""
+def name_columns(kind: str, names: Sequence[str | None], memo: Memo | None = None) -> tuple[list[str | None], ...]:
+    """(name_norm, name_core, name_py) for each name; a person's core is the name without word order.
+
+    The same keys as `org_keys` and `person_keys`, each part computed once per distinct name.
+    """
     if kind == "org":
-        keys = mapped(names, org_keys)
-        norm = [k[0] if k else None for k in keys]
-        core = [blank_to_none(k[1]) if k else None for k in keys]
+        norm = mapped(names, normalize_org_name, memo)
+        core = [blank_to_none(c or n) for c, n in zip(mapped(names, org_name_core, memo), norm, strict=True)]
         # Pinyin of a company's core lets a Latin-script rendering of the name meet the Chinese one.
-        py = mapped(core, _latin_only_pinyin)
-        return norm, core, py
-    keys_p = mapped(names, person_keys)
-    norm = [blank_to_none(k[0]) if k else None for k in keys_p]
-    unordered = [blank_to_none(k[1]) if k else None for k in keys_p]
-    py = [blank_to_none(k[2]) if k else None for k in keys_p]
-    return norm, unordered, py
+        return norm, core, mapped(core, _latin_only_pinyin, memo)
+    norm = [blank_to_none(n) for n in mapped(names, normalize_name, memo)]
+    unordered = [blank_to_none(u or n) for u, n in zip(mapped(names, _unordered, memo), norm, strict=True)]
+    return norm, unordered, mapped(names, _pinyin, memo)
 
 
-def known_name_columns(kind: str, names: Sequence[str], norms: Sequence[str]) -> tuple[list[str | None], ...]:
+def known_name_columns(
+    kind: str, names: Sequence[str], norms: Sequence[str], memo: Memo | None = None
+) -> tuple[list[str | None], ...]:
     """(name_norm, name_core, name_py) of subjects, whose normalised names the store already keeps.
 
     The stored form saves normalising every subject's name again on every run; it is the same
@@ -112,20 +129,19 @@ def known_name_columns(kind: str, names: Sequence[str], norms: Sequence[str]) ->
     """
     if kind == "org":
         norm: list[str | None] = [n or normalize_org_name(name) for name, n in zip(names, norms, strict=True)]
-        core = [blank_to_none(k) if k else None for k in mapped(norm, _core_of_normalised)]
-        return norm, core, list(mapped(core, _latin_only_pinyin))
+        # The core of a normalised name is that of the name (normalising is idempotent), and a record's
+        # name is most often written as it normalises, so the record side has mostly computed it.
+        core = [blank_to_none(c or n) for c, n in zip(mapped(norm, org_name_core, memo), norm, strict=True)]
+        return norm, core, mapped(core, _latin_only_pinyin, memo)
     norm = [n or normalize_name(name) for name, n in zip(names, norms, strict=True)]
-    unordered = mapped(names, _unordered)
-    return norm, [u or n for u, n in zip(unordered, norm, strict=True)], list(mapped(names, _pinyin))
-
-
-def _core_of_normalised(norm: str) -> str:
-    return org_name_core(norm) or norm
+    unordered = mapped(names, _unordered, memo)
+    return norm, [u or n for u, n in zip(unordered, norm, strict=True)], mapped(names, _pinyin, memo)
 
 
 def _unordered(name: str) -> str | None:
+    # The words stay apart, so that the model can tell two names that share one of them (a surname).
     words = _LATIN_WORDS.findall(unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper())
-    return "".join(sorted(words)) if words and not _HAN.search(name) else None
+    return " ".join(sorted(words)) if words and not _HAN.search(name) else None
 
 
 def _pinyin(name: str) -> str | None:
@@ -142,7 +158,7 @@ def split_address(address: str) -> tuple[str | None, str | None]:
     """The district (朝阳区) and the rest of an address, both normalised; (None, rest) when no district shows."""
     # Width and brackets only: traditional characters are rare in addresses, and converting every
     # address would cost more than the rest of the normalisation together.
-    text = normalize_brackets(to_halfwidth(_SPACES.sub("", address))).upper()
+    text = normalize_brackets(to_halfwidth("".join(address.split()))).upper()
     for _ in range(3):  # province, then city: 北京市朝阳区…, 河北省石家庄市长安区…
         region = _REGION_PREFIX.match(text)
         if region is None or region.end() == len(text):
@@ -154,15 +170,18 @@ def split_address(address: str) -> tuple[str | None, str | None]:
     return found["district"], blank_to_none(found["rest"])
 
 
-def address_columns(addresses: Sequence[str | None]) -> tuple[list[str | None], list[str | None]]:
+def address_columns(
+    addresses: Sequence[str | None], memo: Memo | None = None
+) -> tuple[list[str | None], list[str | None]]:
     """(district, street) for each address."""
-    parts = mapped(addresses, split_address)
+    parts = mapped(addresses, split_address, memo)
     return [p[0] if p else None for p in parts], [p[1] if p else None for p in parts]
 
 
 def phone_key(phone: str) -> str | None:
     """The digits of a phone number, without China's country code: +86 138… and 138… agree."""
-    digits = "".join(ch for ch in compact(phone) if ch.isdigit())
+    # Folding changes no ASCII character into a digit or out of one, so plain ASCII skips it.
+    digits = _NON_DIGITS.sub("", phone) if phone.isascii() else "".join(filter(str.isdigit, compact(phone)))
     if len(digits) == 13 and digits.startswith(_MOBILE_COUNTRY):
         digits = digits[2:]
     return digits or None

@@ -7,14 +7,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from xinyong.store.linkage import ExplanationRow, NewLinkRun, PendingRow
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A subject a record may be about, as the model scored the pair."""
+class Candidate(NamedTuple):
+    """A subject a record may be about, as the model scored the pair (a tuple: a run makes millions)."""
 
     subject_pk: int
     probability: float

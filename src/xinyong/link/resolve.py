@@ -25,6 +25,7 @@ from xinyong.errors import ConfigError, InvalidInput, NotFound
 from xinyong.link import frames, model, writeback
 from xinyong.link.backends import Backend, open_backend
 from xinyong.link.candidates import near_miss_candidate, near_misses
+from xinyong.link.normalise import Memo
 from xinyong.link.plan import Candidate, LinkSummary, Plan
 from xinyong.link.settings import SPECS, KindSpec
 from xinyong.settings import Settings
@@ -136,9 +137,11 @@ def _by_identifier(conn: Connection, pending: Sequence[PendingRow], plan: Plan, 
     return [r for r in pending if r.pk not in linked]
 
 
-def _near_miss(conn: Connection, rows: Sequence[PendingRow], day: date) -> dict[int, SubjectEntry]:
+def _near_miss(rows: Sequence[PendingRow], entries: Sequence[SubjectEntry], day: date) -> dict[int, SubjectEntry]:
+    # The kind's subjects are all in hand already: a near miss is looked up among them, not in the store
+    # (a code held by a subject of the other kind would not count anyway).
     codes = {r.pk: near_misses(r.id_raw, r.kind, day) for r in rows if r.id_raw}
-    known = store_linkage.subject_entries_by_id(conn, [c for found in codes.values() for c in found])
+    known = {e.id_value: e for e in entries if e.id_value is not None}
     out: dict[int, SubjectEntry] = {}
     for row in rows:
         if codes.get(row.pk) and (hit := near_miss_candidate(row, codes[row.pk], known)) is not None:
@@ -166,15 +169,17 @@ def _by_model(
     """Score one kind's records against its subjects, decide the bands, and group the new ones."""
     engine, spec, rejected, step = ctx.engine, ctx.spec, ctx.rejected, ctx.step
     kind = spec.kind
-    with plan.timed("near_miss"):
-        near = _near_miss(conn, rows, ctx.day)
     with plan.timed("read"):
         entries = store_linkage.subject_entries(conn, kind) if rows else []
         evidence = store_linkage.subject_evidence(conn, kind) if rows else []
+    with plan.timed("near_miss"):
+        near = _near_miss(rows, entries, ctx.day)
     with plan.timed("prepare"):
         plan.keys.update((e.pk, e.key) for e in entries)
-        left = frames.record_frame(kind, rows)
-        right = frames.subject_frame(kind, entries, evidence) if rows else left
+        memo = Memo()
+        left = frames.record_frame(kind, rows, memo)
+        right = frames.subject_frame(kind, entries, evidence, memo) if rows else left
+        del memo, evidence
         sides = model.register(engine, left, right) if rows and entries else None
     step(1)
     start = reused or model.priors(spec, len(entries))
@@ -257,19 +262,18 @@ def _score(
         return {}
     keys = {r.pk: r.key for r in rows}
     out: dict[int, list[Candidate]] = defaultdict(list)
-    for pair in pairs.to_dict("records"):
-        record_pk, subject_pk = int(pair["record_pk"]), int(pair["subject_pk"])
+    for record_pk, subject_pk, probability, weight, levels in zip(
+        pairs["record_pk"].astype("int64").tolist(),
+        pairs["subject_pk"].astype("int64").tolist(),
+        pairs["match_probability"].astype("float64").tolist(),
+        pairs["match_weight"].astype("float64").tolist(),
+        model.levels_of_pairs(spec, pairs),
+        strict=True,
+    ):
         found = out[record_pk]
         if len(found) >= MAX_CANDIDATES or (keys[record_pk], subject_pk) in rejected:
             continue
-        found.append(
-            Candidate(
-                subject_pk,
-                float(pair["match_probability"]),
-                float(pair["match_weight"]),
-                model.levels_of(spec, pair),
-            )
-        )
+        found.append(Candidate(subject_pk, probability, weight, levels))
     return dict(out)
 
 
@@ -311,19 +315,26 @@ def _group_new(
     if len(rows) > 1:
         subset = left[left["unique_id"].isin(list(parent))]
         pairs = model.score_dedupe(engine, spec, params, subset, upper)
-        for pair in pairs.to_dict("records"):
-            a, b = find(int(pair["record_pk"])), find(int(pair["other_pk"]))
+        for record_pk, other_pk, probability, weight, levels in zip(
+            pairs["record_pk"].astype("int64").tolist(),
+            pairs["other_pk"].astype("int64").tolist(),
+            pairs["match_probability"].astype("float64").tolist(),
+            pairs["match_weight"].astype("float64").tolist(),
+            model.levels_of_pairs(spec, pairs),
+            strict=True,
+        ):
+            a, b = find(record_pk), find(other_pk)
             if a != b:
                 parent[max(a, b)] = min(a, b)
             plan.explanations.append(
                 ExplanationRow(
                     run="",
-                    record_pk=int(pair["record_pk"]),
+                    record_pk=record_pk,
                     rank=1,
-                    probability=float(pair["match_probability"]),
-                    match_weight=float(pair["match_weight"]),
-                    levels=model.levels_of(spec, pair),
-                    other_record_pk=int(pair["other_pk"]),
+                    probability=probability,
+                    match_weight=weight,
+                    levels=levels,
+                    other_record_pk=other_pk,
                 )
             )
     groups: dict[int, list[PendingRow]] = defaultdict(list)

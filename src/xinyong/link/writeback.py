@@ -12,17 +12,14 @@ from xinyong.ids.model import Kind
 from xinyong.link.plan import Candidate, LinkSummary, Plan
 from xinyong.store import LinkUpdate, NewSubject
 from xinyong.store import linkage as store_linkage
-from xinyong.store import records as store_records
 from xinyong.store import subjects as store_subjects
 from xinyong.store.audit_rows import Event, record
-from xinyong.store.linkage import Connection, ExplanationRow, NewReviewItem, PendingRow
+from xinyong.store.linkage import Connection, NewReviewItem, PendingRow
 from xinyong.text import normalize_name, normalize_org_name
 
 KINDS: Final = ("org", "person")
 ID_KINDS: Final[dict[str, Kind]] = {"org": "uscc", "person": "resident_id"}
 ACTOR: Final = "xinyong.link"
-#: Link updates handed to the store at a time.
-LINK_SLICE: Final = 10_000
 
 
 def kind_counts(plan: Plan, kind: str) -> dict[str, int]:
@@ -74,10 +71,7 @@ def write(conn: Connection, plan: Plan, pending: Sequence[PendingRow], backend: 
     # A new subject's records carry no probability: theirs is the link to nobody already known.
     for subject, group in zip(created[len(new_ids) :], groups, strict=True):
         updates += [LinkUpdate(r.pk, subject.pk, "new", None, run) for r, _ in group]
-    # In slices: `set_links` reads the records' previous subjects with one IN (...) over every pk it is
-    # given, and SQLite refuses a statement with more than 32,766 parameters.
-    for start in range(0, len(updates), LINK_SLICE):
-        store_records.set_links(conn, updates[start : start + LINK_SLICE], at=now)
+    store_linkage.apply_links(conn, updates, at=now)
     store_linkage.open_reviews(
         conn,
         [
@@ -102,22 +96,7 @@ def write(conn: Connection, plan: Plan, pending: Sequence[PendingRow], backend: 
         ],
         at=now,
     )
-    store_linkage.save_explanations(
-        conn,
-        [
-            ExplanationRow(
-                run=run,
-                record_pk=e.record_pk,
-                rank=e.rank,
-                probability=e.probability,
-                match_weight=e.match_weight,
-                levels=e.levels,
-                subject_pk=e.subject_pk,
-                other_record_pk=e.other_record_pk,
-            )
-            for e in plan.explanations
-        ],
-    )
+    store_linkage.save_explanations(conn, plan.explanations, run=run)
     summary = summarise(run, backend, plan, pending, store_linkage.link_totals(conn))
     record(
         conn,

@@ -1,24 +1,27 @@
 """What linkage reads and writes: pending records and the subjects they may belong to, runs, explanations,
 and the review queue in which people confirm, reject or reassign what the model was unsure of.
 
-Reads return plain tuples-as-dataclasses with only the columns linkage compares, because a run reads every
-pending record and every subject, and full record rows would cost more than the matching itself.
+Reads return named tuples with only the columns linkage compares, fetched from the driver without the
+result layer, because a run reads every pending record and every subject, and full record rows (or a
+million rows through SQLAlchemy's rows) would cost more than the matching itself.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, Select, and_, column, func, insert, literal, select, table, union, update
 
 from xinyong.errors import Conflict, NotFound
 from xinyong.store import keys
-from xinyong.store.schema import records, subjects
+from xinyong.store.records import LinkUpdate
+from xinyong.store.schema import UTCDateTime, records, subjects
 from xinyong.store.schema_linkage import link_explanations, link_runs, review_items
+from xinyong.store.schema_screening import subject_changes
 
 __all__ = [
     "Assignment",
@@ -41,10 +44,11 @@ FETCH = 20_000
 #: Links whose subject may lend its attributes to the subject side of a comparison.
 EVIDENCE_LINKS = ("id", "confirmed", "new")
 RUN_PREFIX = "L"
+#: The session's temporary table in which `apply_links` stages a run's verdicts.
+STAGED_LINKS = "staged_links"
 
 
-@dataclass(frozen=True, slots=True)
-class PendingRow:
+class PendingRow(NamedTuple):
     """A current record version still waiting for a subject, with the fields linkage compares."""
 
     pk: int
@@ -66,8 +70,7 @@ class PendingRow:
         return f"{self.agency}:{self.record_id}"
 
 
-@dataclass(frozen=True, slots=True)
-class SubjectEntry:
+class SubjectEntry(NamedTuple):
     """A subject as a candidate for linkage: its identity and its name."""
 
     pk: int
@@ -78,8 +81,7 @@ class SubjectEntry:
     name_norm: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class EvidenceRow:
+class EvidenceRow(NamedTuple):
     """What one record already tied to a subject says about it (legal rep, address, phone, birth date)."""
 
     subject_pk: int
@@ -126,8 +128,7 @@ class NewLinkRun:
     finished_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class ExplanationRow:
+class ExplanationRow(NamedTuple):
     """Why a record was put next to a candidate subject (or another pending record)."""
 
     run: str
@@ -213,14 +214,14 @@ def pending_rows(conn: Connection) -> list[PendingRow]:
         .where(r.link == "pending", r.superseded_at.is_(None))
         .order_by(r.pk)
     )
-    return [PendingRow(*row) for row in _stream(conn, query)]
+    return list(map(PendingRow._make, _driver_rows(conn, query)))
 
 
 def subject_entries(conn: Connection, kind: str) -> list[SubjectEntry]:
     """Every subject of a kind, by pk."""
     s = subjects.c
     query = select(s.pk, s.key, s.kind, s.id_value, s.name, s.name_norm).where(s.kind == kind).order_by(s.pk)
-    return [SubjectEntry(*row) for row in _stream(conn, query)]
+    return list(map(SubjectEntry._make, _driver_rows(conn, query)))
 
 
 def subject_entries_by_id(conn: Connection, id_values: Sequence[str]) -> dict[str, SubjectEntry]:
@@ -250,7 +251,7 @@ def subject_evidence(conn: Connection, kind: str) -> list[EvidenceRow]:
         )
         .order_by(r.subject_pk, r.pk)
     )
-    return [EvidenceRow(*row) for row in _stream(conn, query)]
+    return list(map(EvidenceRow._make, _driver_rows(conn, query)))
 
 
 def rejected_pairs(conn: Connection) -> set[tuple[str, int]]:
@@ -274,6 +275,33 @@ def _stream(conn: Connection, query: Any) -> Iterator[Any]:
     result = conn.execution_options(yield_per=FETCH).execute(query)
     for partition in result.partitions():
         yield from partition
+
+
+def _driver_rows(conn: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]:
+    """A query's rows as the driver returns them, FETCH at a time, each column converted as the result layer
+    would (a date SQLite keeps as text) once per distinct value: a third of the cost of rows through it."""
+    dialect = conn.dialect
+    sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    convert = [
+        (index, processor)
+        for index, selected in enumerate(query.selected_columns)
+        if (processor := selected.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+    ]
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        done: list[dict[Any, Any]] = [{None: None} for _ in convert]
+        while batch := cursor.fetchmany(FETCH):
+            for (index, processor), seen in zip(convert, done, strict=True):
+                column = [row[index] for row in batch]
+                for value in set(column) - seen.keys():
+                    seen[value] = processor(value)
+                batch = [
+                    (*row[:index], seen[value], *row[index + 1 :]) for row, value in zip(batch, column, strict=True)
+                ]
+            yield from batch
+    finally:
+        cursor.close()
 
 
 # -- runs ------------------------------------------------------------------------------------------
@@ -323,39 +351,126 @@ _EXPLANATION_COLUMNS: Final = (
 )
 
 
-def save_explanations(conn: Connection, rows: Sequence[ExplanationRow]) -> int:
-    """Store explanations: COPY on PostgreSQL, one prepared statement on SQLite, as a run writes one
-    or more for nearly every record it considered."""
+def save_explanations(conn: Connection, rows: Sequence[ExplanationRow], *, run: str | None = None) -> int:
+    """Store explanations (each under `run` when given, else under its own): COPY on PostgreSQL, one
+    prepared statement on SQLite, as a run writes one or more for nearly every record it considered.
+
+    Rows that share one `levels` mapping (pairs that fell in the same levels) have it encoded once.
+    """
     pks = keys.allocate(conn, link_explanations, len(rows))
+    encoded: dict[int, str] = {}
+
+    def levels(value: Mapping[str, Any]) -> str:
+        # Keyed by identity: every mapping stays alive in `rows` while this runs.
+        found = encoded.get(id(value))
+        if found is None:
+            found = encoded[id(value)] = _json(value)
+        return found
+
     values = (
-        (pk, r.run, r.record_pk, r.subject_pk, r.other_record_pk, r.rank, r.probability, r.match_weight, r.levels)
+        (
+            pk,
+            run or r.run,
+            r.record_pk,
+            r.subject_pk,
+            r.other_record_pk,
+            r.rank,
+            r.probability,
+            r.match_weight,
+            levels(r.levels),
+        )
         for pk, r in zip(pks, rows, strict=True)
     )
-    columns = ", ".join(_EXPLANATION_COLUMNS)
     if conn.dialect.name == "postgresql":
-        driver = conn.connection.driver_connection
-        if driver is None:
-            raise RuntimeError("the PostgreSQL connection has no driver connection")
-        with driver.cursor() as cursor, cursor.copy(f"COPY link_explanations ({columns}) FROM STDIN") as copy:
-            for row in values:
-                copy.write_row((*row[:-1], _json(row[-1])))
-        return len(rows)
-    placeholders = ", ".join("?" for _ in _EXPLANATION_COLUMNS)
-    statement = f"INSERT INTO link_explanations ({columns}) VALUES ({placeholders})"
-    batch: list[tuple[Any, ...]] = []
-    for row in values:
-        batch.append((*row[:-1], _json(row[-1])))
-        if len(batch) >= FETCH:
-            conn.exec_driver_sql(statement, batch)
-            batch = []
-    if batch:
-        conn.exec_driver_sql(statement, batch)
+        _copy(conn, "link_explanations", _EXPLANATION_COLUMNS, values)
+    else:
+        _insert_many(conn, "link_explanations", _EXPLANATION_COLUMNS, values)
     return len(rows)
 
 
 def _json(value: Mapping[str, Any]) -> str:
     # As the engine's JSON type writes it: Chinese kept readable.
     return json.dumps(value, ensure_ascii=False)
+
+
+def _copy(conn: Connection, name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """COPY rows into a table on PostgreSQL."""
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the PostgreSQL connection has no driver connection")
+    with driver.cursor() as cursor, cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _insert_many(conn: Connection, name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert rows into a table on SQLite: one prepared statement, FETCH rows a call."""
+    statement = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    batch: list[Sequence[Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= FETCH:
+            conn.exec_driver_sql(statement, batch)
+            batch = []
+    if batch:
+        conn.exec_driver_sql(statement, batch)
+
+
+# -- a run's links -----------------------------------------------------------------------------------
+
+_STAGED_COLUMNS: Final = ("pk", "subject_pk", "link", "probability", "run")
+
+
+def apply_links(conn: Connection, updates: Sequence[LinkUpdate], *, at: datetime) -> int:
+    """Store a whole run's verdicts on record versions, as `records.set_links` stores one person's decision.
+
+    The verdicts are staged in a temporary table (COPY on PostgreSQL, one prepared statement on SQLite),
+    the subjects the records leave and the ones they join are marked changed (so screening republishes
+    them) and one UPDATE ... FROM writes every link: a million records cost a few statements, not a
+    million round trips through the ORM layer.
+    """
+    if not updates:
+        return 0
+    postgres = conn.dialect.name == "postgresql"
+    # On SQLite an INTEGER PRIMARY KEY is the rowid: the staged verdicts lie in pk order, as the records do.
+    key = "BIGINT" if postgres else "INTEGER"
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {STAGED_LINKS} (pk {key} PRIMARY KEY, subject_pk BIGINT, "
+        "link VARCHAR(16) NOT NULL, probability DOUBLE PRECISION, run VARCHAR(64))"
+    )
+    rows = ((u.pk, u.subject_pk, u.link, u.probability, u.run) for u in updates)
+    if postgres:
+        _copy(conn, STAGED_LINKS, _STAGED_COLUMNS, rows)
+    else:
+        _insert_many(conn, STAGED_LINKS, _STAGED_COLUMNS, rows)
+    staged = table(STAGED_LINKS, *(column(name) for name in _STAGED_COLUMNS))
+    r, s = records.c, staged.c
+    left = select(r.subject_pk.label("subject_pk")).join_from(records, staged, r.pk == s.pk)
+    touched = union(left, select(s.subject_pk)).subquery()
+    conn.execute(
+        insert(subject_changes).from_select(
+            ["subject_pk", "at", "cause"],
+            select(touched.c.subject_pk, literal(at, UTCDateTime()), literal("link"))
+            .where(touched.c.subject_pk.is_not(None))
+            .order_by(touched.c.subject_pk),
+        )
+    )
+    if postgres:
+        conn.execute(
+            update(records)
+            .values(subject_pk=s.subject_pk, link=s.link, link_probability=s.probability, link_run=s.run)
+            .where(r.pk == s.pk)
+        )
+    else:
+        # SQLite would drive UPDATE ... FROM by an index of `records` and visit the rows out of order;
+        # looked up by pk from the staged verdicts, they are visited in order.
+        conn.exec_driver_sql(
+            "UPDATE records SET (subject_pk, link, link_probability, link_run) = "
+            f"(SELECT s.subject_pk, s.link, s.probability, s.run FROM {STAGED_LINKS} AS s WHERE s.pk = records.pk) "
+            f"WHERE pk IN (SELECT pk FROM {STAGED_LINKS})"
+        )
+    conn.exec_driver_sql(f"DROP TABLE {STAGED_LINKS}")
+    return len(updates)
 
 
 def explanations_for(conn: Connection, record_pk: int) -> list[ExplanationRow]:
