@@ -1,17 +1,31 @@
-"""HTTP part of the screening benchmark: `GET /v1/check` and `POST /v1/check/batch` under wrk on 127.0.0.1,
-each against a bare FastAPI endpoint doing dict look-ups for the same IDs, same server settings (uvicorn,
-one worker, uvloop + httptools), same wrk settings (2 threads, 64 connections)."""
+"""HTTP part of the screening benchmark (issue 4): `GET /v1/check` and `POST /v1/check/batch` on 127.0.0.1,
+each against a bare FastAPI endpoint doing dict look-ups for the same IDs, under the same server settings
+(uvicorn, one worker, uvloop + httptools) and the same load.
+
+- Saturation: `wrk` (2 threads, 64 connections). The servers take turns for `rounds` rounds, so a change in
+  the machine's load hits them alike; a ratio is the median of the rounds' ratios.
+- Sustained batch rate: the audit writer works behind the answers, so after each batch run the benchmark
+  waits until the writer has written everything queued and counts that time as well:
+  IDs answered / (seconds of load + seconds to drain the writer's queue).
+- Latency at a fixed rate: an open-loop client sends GETs on a schedule at 50 % and 70 % of the bare
+  endpoint's saturated (median) rate, never waiting for an answer before sending the next; each latency
+  counts from the request's scheduled time, so a stall shows in full (no coordinated omission). Both
+  servers get the same schedule; p50 and p99 are reported with the rate actually achieved.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +33,10 @@ import httpx
 from pydantic import BaseModel
 
 WRK_THREADS, WRK_CONNECTIONS = 2, 64
+#: Fixed rates for the latency goal (70 %), as shares of the bare endpoint's saturated rate.
+PACED_SHARES = (0.5, 0.7)
+PACED_CONNECTIONS = 64
+KINDS = ("bare", "xinyong", "noaudit")
 
 
 def _free_port() -> int:
@@ -27,39 +45,133 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait(url: str, headers: dict[str, str]) -> None:
-    for _ in range(240):
+def _wait(url: str, headers: dict[str, str], server: subprocess.Popen[bytes], timeout: float = 900) -> None:
+    # Building the index of a large store takes minutes on a loaded machine; give up only when the server died.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with {server.returncode}")
         try:
-            if httpx.get(url, headers=headers, timeout=2).status_code < 500:
+            if httpx.get(url, headers=headers, timeout=5).status_code < 500:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"server at {url} did not come up")
+    raise RuntimeError(f"server at {url} did not come up within {timeout} s")
 
 
-def _wrk(url: str, seconds: int, headers: dict[str, str], script: Path | None = None) -> dict[str, float]:
-    cmd = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency"]
+def _wrk(url: str, seconds: float, headers: dict[str, str], script: Path | None = None) -> dict[str, float]:
+    cmd = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds:g}s", "--latency"]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     if script is not None:
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    done = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    elapsed = float(done.group(2)) * {"ms": 0.001, "s": 1.0, "m": 60.0}[done.group(3)] if done else seconds
     return {
         "rps": rps,
+        "requests": float(done.group(1)) if done else rps * seconds,
+        "seconds": elapsed,
         "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
         "non_2xx": float(errors.group(1)) if errors else 0.0,
     }
 
 
+async def _paced_run(port: int, request: bytes, rate: float, seconds: float) -> dict[str, float]:
+    """Open-loop load: request i is due at start + i / rate whatever happened to the ones before it."""
+    loop = asyncio.get_running_loop()
+    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(PACED_CONNECTIONS):
+        pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+
+    async def one(due: float) -> None:
+        reader, writer = await pool.get()
+        try:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            statuses[int(head[9:12])] += 1
+            latencies.append(loop.time() - due)
+        finally:
+            pool.put_nowait((reader, writer))
+
+    total = int(rate * seconds)
+    start = loop.time() + 0.2
+    tasks: list[asyncio.Task[None]] = []
+    sent = 0
+    while sent < total:
+        now = loop.time()
+        due = start + sent / rate
+        if due > now:
+            await asyncio.sleep(due - now)
+            continue
+        while sent < total and start + sent / rate <= now:
+            tasks.append(asyncio.ensure_future(one(start + sent / rate)))
+            sent += 1
+    await asyncio.gather(*tasks)
+    finished = loop.time()
+    while not pool.empty():
+        pool.get_nowait()[1].close()
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+    return {
+        "target_rps": round(rate, 1),
+        "achieved_rps": round(len(latencies) / (finished - start), 1),
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "max_ms": round(ordered[-1] * 1000, 2),
+        "non_2xx": float(sum(n for s, n in statuses.items() if not 200 <= s < 300)),
+    }
+
+
+def _paced(url: str, headers: dict[str, str], rate: float, seconds: float) -> dict[str, float]:
+    parsed = httpx.URL(url)
+    lines = [f"GET {parsed.raw_path.decode()} HTTP/1.1", f"Host: 127.0.0.1:{parsed.port}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    try:
+        import uvloop
+
+        return uvloop.run(_paced_run(int(parsed.port or 80), request, rate, seconds))
+    except ImportError:
+        return asyncio.run(_paced_run(int(parsed.port or 80), request, rate, seconds))
+
+
+def _pending(base: str, operator: dict[str, str]) -> float:
+    text = httpx.get(f"{base}/metrics", headers=operator, timeout=30).text
+    found = re.search(r"^xinyong_audit_pending_events (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+def _drain(base: str, operator: dict[str, str], timeout: float = 1800) -> float:
+    """Seconds until the server's audit writer has nothing queued."""
+    started = time.monotonic()
+    while _pending(base, operator) > 0:
+        if time.monotonic() - started > timeout:
+            raise RuntimeError(f"the audit writer at {base} did not drain within {timeout} s")
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
 def _serve(kind: str, workdir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "XINYONG_DATABASE_URL": f"sqlite:///{workdir / 'screening.db'}", "XINYONG_HOME": str(workdir)}
     cmd = [sys.executable, "-m", "benchmarks.screening_http", "serve", kind, str(workdir), str(port)]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = (workdir / f"server-{kind}.log").open("wb")
+    return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 class Batch(BaseModel):
@@ -112,8 +224,13 @@ class _NullWriter:
         pass
 
 
-def run(workdir: Path, seconds: int = 10) -> dict[str, Any]:
-    """Serve each app in turn and load it; `workdir` holds the store the in-process benchmark built."""
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 3) if values else float("nan")
+
+
+def run(workdir: Path, seconds: float = 5, rounds: int = 3, paced_seconds: float = 10) -> dict[str, Any]:
+    """Serve the three apps at once and load them in turns; `workdir` holds the store the in-process benchmark
+    built (`screening.db`, and `measured.json` with IDs under measure)."""
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
     from xinyong import access
@@ -123,8 +240,11 @@ def run(workdir: Path, seconds: int = 10) -> dict[str, Any]:
     measured: list[str] = json.loads((workdir / "measured.json").read_text())
     settings = Settings(database_url=f"sqlite:///{workdir / 'screening.db'}", home=workdir)
     with build(settings) as services:
+        services.store.init()
         spec = access.principal_spec(services.catalog, name="bench-airline", role="platform", actions=["air_ticket"])
         key = access.create_key(services.store, services.clock, spec).key
+        ops = access.principal_spec(services.catalog, name="bench-operator", role="operator")
+        operator = {"Authorization": f"Bearer {access.create_key(services.store, services.clock, ops).key}"}
     auth = {"Authorization": f"Bearer {key}"}
     hit = measured[0]
     from benchmarks.screening import resident_ids
@@ -136,29 +256,75 @@ def run(workdir: Path, seconds: int = 10) -> dict[str, Any]:
         f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [[{body}]]\n',
         encoding="utf-8",
     )
-    figures: dict[str, Any] = {}
-    for kind in ("bare", "xinyong", "noaudit"):
-        port = _free_port()
-        server = _serve(kind, workdir, port)
-        try:
+    servers: dict[str, subprocess.Popen[bytes]] = {}
+    urls: dict[str, tuple[str, str, str]] = {}
+    figures: dict[str, Any] = {"load": "wrk -t2 -c64", "rounds": rounds, "seconds_per_run": seconds}
+    runs: dict[str, dict[str, list[dict[str, float]]]] = {k: {"get": [], "batch": []} for k in KINDS}
+    drains: list[float] = []
+    try:
+        for kind in KINDS:
+            port = _free_port()
+            servers[kind] = _serve(kind, workdir, port)
             base = f"http://127.0.0.1:{port}"
             one = f"{base}/check/{hit}" if kind == "bare" else f"{base}/v1/check?id={hit}&action=air_ticket"
             many = f"{base}/check_batch" if kind == "bare" else f"{base}/v1/check/batch"
-            _wait(one, auth)
-            _wrk(one, 2, auth)  # warm-up
-            figures[kind] = {"get": _wrk(one, seconds, auth), "batch": _wrk(many, seconds, auth, lua)}
-        finally:
+            urls[kind] = (base, one, many)
+        for kind in KINDS:
+            _wait(urls[kind][1], auth, servers[kind])
+            _wrk(urls[kind][1], 2, auth)  # warm-up
+            _wrk(urls[kind][2], 2, auth, lua)
+            if kind == "xinyong":
+                _drain(urls[kind][0], operator)
+        for _ in range(rounds):
+            for kind in KINDS:
+                base, one, many = urls[kind]
+                runs[kind]["get"].append(_wrk(one, seconds, auth))
+                batch = _wrk(many, seconds, auth, lua)
+                if kind == "xinyong":
+                    drain = _drain(base, operator)
+                    drains.append(drain)
+                    batch["sustained_rps"] = batch["requests"] / (batch["seconds"] + drain)
+                runs[kind]["batch"].append(batch)
+        bare_get = statistics.median(r["rps"] for r in runs["bare"]["get"])
+        paced = {
+            f"{share:.0%}": {
+                kind: _paced(urls[kind][1], auth, share * bare_get, paced_seconds) for kind in ("bare", "xinyong")
+            }
+            for share in PACED_SHARES
+        }
+        _drain(urls["xinyong"][0], operator)
+    finally:
+        for server in servers.values():
             server.terminate()
+        for kind, server in servers.items():
             try:
-                server.wait(timeout=120)
+                server.wait(timeout=300)
             except subprocess.TimeoutExpired:
                 server.kill()
-                figures.setdefault("notes", []).append(f"{kind}: did not stop within 120 s of SIGTERM")
-    bare, ours, quiet = figures["bare"], figures["xinyong"], figures["noaudit"]
-    figures["get_ratio_to_bare"] = round(ours["get"]["rps"] / bare["get"]["rps"], 3)
-    figures["batch_ids_per_s"] = round(ours["batch"]["rps"] * len(batch_ids))
-    figures["batch_ratio_to_bare"] = round(ours["batch"]["rps"] / bare["batch"]["rps"], 3)
-    figures["audit_cost_get"] = round(1 - ours["get"]["rps"] / quiet["get"]["rps"], 3)
+                figures.setdefault("notes", []).append(f"{kind}: did not stop within 300 s of SIGTERM")
+
+    def ratios(kind: str, route: str, field: str = "rps") -> list[float]:
+        pairs = zip(runs[kind][route], runs["bare"][route], strict=True)
+        return [ours[field] / bare["rps"] for ours, bare in pairs]
+
+    n_ids = len(batch_ids)
+    for kind in KINDS:
+        figures[kind] = {
+            "get_rps": [round(r["rps"]) for r in runs[kind]["get"]],
+            "get_p99_ms_saturated": [round(r["p99_ms"], 1) for r in runs[kind]["get"]],
+            "batch_rps": [round(r["rps"], 1) for r in runs[kind]["batch"]],
+            "non_2xx": sum(r["non_2xx"] for route in ("get", "batch") for r in runs[kind][route]),
+        }
+    figures["xinyong"]["batch_sustained_rps"] = [round(r["sustained_rps"], 1) for r in runs["xinyong"]["batch"]]
+    figures["xinyong"]["audit_drain_s"] = [round(d, 2) for d in drains]
+    figures["get_ratio_to_bare"] = _median(ratios("xinyong", "get"))
+    figures["batch_ratio_to_bare"] = _median(ratios("xinyong", "batch"))
+    figures["batch_sustained_ratio_to_bare"] = _median(ratios("xinyong", "batch", "sustained_rps"))
+    figures["batch_ratio_without_audit"] = _median(ratios("noaudit", "batch"))
+    figures["get_ratio_without_audit"] = _median(ratios("noaudit", "get"))
+    figures["batch_ids_per_s"] = round(statistics.median(r["sustained_rps"] for r in runs["xinyong"]["batch"]) * n_ids)
+    figures["bare_batch_ids_per_s"] = round(statistics.median(r["rps"] for r in runs["bare"]["batch"]) * n_ids)
+    figures["get_at_fixed_rate"] = {"bare_saturated_rps": round(bare_get), "seconds": paced_seconds, **paced}
     return figures
 
 
@@ -167,7 +333,22 @@ def _main() -> None:
         import uvicorn
 
         app = _server_app(sys.argv[2], Path(sys.argv[3]))
-        uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[4]), log_level="warning", access_log=False)
+        uvicorn.run(
+            app,
+            host="127.0.0.1",
+            port=int(sys.argv[4]),
+            log_level="warning",
+            access_log=False,
+            loop="uvloop",
+            http="httptools",
+        )
+    elif len(sys.argv) >= 3 and sys.argv[1] == "run":
+        # `python -m benchmarks.screening_http run DIR [SECONDS ROUNDS]`: the HTTP figures on a store that
+        # `python -m benchmarks.screening --keep DIR` left behind.
+        seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 5.0
+        rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+        figures = run(Path(sys.argv[2]), seconds, rounds)
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,10 @@ from xinyong.store.schema_access import ROLES as ROLES
 AGENCY_ROLES = frozenset({"agency", "court"})
 #: Roles that may ask for decisions, and so carry an action scope.
 CHECKING_ROLES = frozenset({"platform", "agency", "court"})
+#: Grants a key may carry beyond its role, and the roles that may hold each: `feed:clear-ids` lets a
+#: platform's change feed carry identifiers in the clear instead of as keyed hashes (where the law lets the
+#: platform see them); every page it reads is audited, in each listed subject's access log too.
+GRANTS: dict[str, frozenset[str]] = {"feed:clear-ids": frozenset({"platform"})}
 
 KEY_PATTERN = re.compile(r"^xy_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$")
 NAME_MAX = 128
@@ -45,14 +49,18 @@ class Scopes:
     record_types: frozenset[str] = frozenset()
     actions: frozenset[str] = frozenset()
     districts: frozenset[str] = frozenset()
+    grants: frozenset[str] = frozenset()
 
     def to_dict(self) -> dict[str, list[str]]:
-        """The scopes as sorted lists, as stored and as shown."""
-        return {
+        """The scopes as sorted lists, as stored and as shown (`grants` only when there are any)."""
+        out = {
             "record_types": sorted(self.record_types),
             "actions": sorted(self.actions),
             "districts": sorted(self.districts),
         }
+        if self.grants:
+            out["grants"] = sorted(self.grants)
+        return out
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Sequence[str]]) -> Scopes:
@@ -61,6 +69,7 @@ class Scopes:
             frozenset(data.get("record_types", ())),
             frozenset(data.get("actions", ())),
             frozenset(data.get("districts", ())),
+            frozenset(data.get("grants", ())),
         )
 
 
@@ -89,6 +98,10 @@ class Principal:
         if self.role not in AGENCY_ROLES or self.agency != agency:
             return False
         return record_type is None or record_type in self.scopes.record_types
+
+    def has_grant(self, grant: str) -> bool:
+        """Whether this principal's key carries `grant` (one of `GRANTS`) and its role may hold it."""
+        return grant in self.scopes.grants and self.role in GRANTS.get(grant, frozenset())
 
     def covers_district(self, district: str) -> bool:
         """Whether a regulator's districts include `district` (a province code covers its counties)."""
@@ -157,6 +170,7 @@ def principal_spec(
     actions: Iterable[str] = (),
     record_types: Iterable[str] | None = None,
     districts: Iterable[str] = (),
+    grants: Iterable[str] = (),
 ) -> Principal:
     """A principal checked against the roles and the catalog; every wrong field is an InvalidInput."""
     name = " ".join(name.split())
@@ -194,7 +208,13 @@ def principal_spec(
     for district in sorted(wanted_districts):
         if not re.fullmatch(r"\d{6}", district):
             raise InvalidInput(f"{district!r} is not a 6-digit division code", field="districts")
-    scopes = Scopes(types, wanted_actions, wanted_districts)
+    wanted_grants = _codes(grants)
+    for grant in sorted(wanted_grants):
+        if grant not in GRANTS:
+            raise InvalidInput(f"{grant!r} is not a grant (one of {', '.join(sorted(GRANTS))})", field="grants")
+        if role not in GRANTS[grant]:
+            raise InvalidInput(f"a {role} key cannot hold {grant}", field="grants")
+    scopes = Scopes(types, wanted_actions, wanted_districts, wanted_grants)
     return Principal(name=name, role=role, agency=agency, subject=subject_id, scopes=scopes)
 
 

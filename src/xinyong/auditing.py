@@ -14,13 +14,15 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection
 
 from xinyong.audit import (
+    AuditRow,
     Checkpoint,
     MerkleAccumulator,
     VerifyResult,
@@ -314,7 +316,62 @@ def verify(store: Store, public_key: Ed25519PublicKey | None) -> VerifyResult:
         signed = _all_checkpoints(conn)
         if signed and public_key is None:
             raise ConfigError(f"{len(signed)} signed checkpoints need the public key to be checked")
-        return verify_log(audit_rows.iter_rows(conn), checkpoints=signed, public_key=public_key)
+        watched = _IndexWatch(audit_rows.iter_rows(conn))
+        result = verify_log(watched, checkpoints=signed, public_key=public_key)
+        if not result.ok:
+            return result
+        broken = _index_problem(conn, watched.digest(), result.checked)
+        if broken is None:
+            return result
+        first_bad, problem = broken
+        return replace(result, ok=False, first_bad_seq=first_bad, problem=problem, root_hex=None, chain_hex=None)
+
+
+class _IndexWatch:
+    """Passes the log's rows through, tallying the access index rows their entries call for."""
+
+    def __init__(self, rows: Iterable[AuditRow]) -> None:
+        self._rows = rows
+        self._expected: list[audit_rows.IndexRow] = []
+        self._count = 0
+        self._total = 0
+
+    def __iter__(self) -> Iterator[AuditRow]:
+        for row in self._rows:
+            wanted = audit_rows.index_rows(row)
+            if wanted:
+                count, total = audit_rows.index_digest(wanted)
+                self._count += count
+                self._total = (self._total + total) % (1 << 64)
+            yield row
+
+    def digest(self) -> tuple[int, int]:
+        return self._count, self._total
+
+
+def _index_problem(conn: Connection, expected: tuple[int, int], size: int) -> tuple[int | None, str] | None:
+    """None when the access index holds exactly the rows the log's entries call for; else the first entry
+    it disagrees with (found by halving, only when something is wrong) and what is wrong."""
+    if audit_rows.index_digest(audit_rows.iter_index(conn)) == expected:
+        return None
+
+    def agree(last: int) -> bool:
+        wanted = (item for row in audit_rows.iter_rows(conn, 1, last) for item in audit_rows.index_rows(row))
+        return audit_rows.index_digest(wanted) == audit_rows.index_digest(audit_rows.iter_index(conn, 1, last))
+
+    if agree(size):
+        return None, f"the access index has rows for entries after the last one ({size})"
+    low, high = 1, size
+    while low < high:
+        middle = (low + high) // 2
+        if agree(middle):
+            low = middle + 1
+        else:
+            high = middle
+    return low, (
+        f"the access index does not match entry {low} (a row was removed, added or changed): the access "
+        "logs of the subjects it lists would not show it as it was written"
+    )
 
 
 def _checkpoint_key(size: int) -> str:

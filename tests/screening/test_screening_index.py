@@ -231,20 +231,54 @@ def test_check_command_single_batch_and_audit(
     assert [line.get("allowed") for line in lines] == [False, False, None]
     assert lines[2]["field"] == "id"
     with store.connect() as conn:
-        logged = [r for r in audit_rows.iter_rows(conn) if r.action == "check"]
-    assert {r.object for r in logged} >= {f"subject:{PERSON_ID}", f"subject:{REP_ID}"}
+        requests = [r for r in audit_rows.iter_rows(conn) if r.action == "check.request"]
+        looks = audit_rows.accesses(conn, {f"subject:{PERSON_ID}", f"subject:{REP_ID}"}, {"check"})
+    # The batch is one entry; each subject it found on file sees the check in its access log all the same.
+    assert [(r.detail["ids"], r.detail["on_file"], r.detail["invalid"]) for r in requests] == [(3, 2, 1)]
+    assert sorted((a.object, a.result, a.seq) for a in looks if a.seq == requests[0].seq) == [
+        (f"subject:{REP_ID}", "deny", requests[0].seq),
+        (f"subject:{PERSON_ID}", "deny", requests[0].seq),
+    ]
+    assert {a.object for a in looks if a.seq != requests[0].seq} == {f"subject:{PERSON_ID}"}  # the single check
 
 
 def test_batch_json_is_the_same_decisions_as_the_objects(store: Store, province: dict[str, int]) -> None:
     publish(store, CAT, CLOCK)
     index = ScreeningIndex.build(store, CAT)
-    ids = [PERSON_ID, "bad", REP_ID, ORG_ID, resident_id.generate(random.Random(5), "110105", date(1990, 1, 1), True)]
-    for _ in range(2):  # the second round is served from the fragment cache
-        payload, results = index.check_batch_json(ids, "air_ticket", DAY)
+    unknown = resident_id.generate(random.Random(5), "110105", date(1990, 1, 1), True)
+    odd = ['bad "quoted" \\ id', "line\nbreak", "张三\U0001f600", "", "\ud800"]
+    ids = [PERSON_ID, "bad", REP_ID, ORG_ID, unknown, "１１０１０５１９４９１２３１００２Ｘ", PERSON_ID, *odd]
+    for _ in range(2):  # the second round is served from the per-day cache
+        payload, tally = index.check_batch_json(ids, "air_ticket", DAY)
         lines = json.loads(payload)["decisions"]
         expected = [
             {"id": raw, **r.as_dict()} if not isinstance(r, BatchError) else r.as_dict()
-            for raw, r in zip(ids, results, strict=True)
+            for raw, r in zip(ids, index.check_batch(ids, "air_ticket", DAY), strict=True)
         ]
         assert lines == json.loads(json.dumps(expected))
-    assert [line.get("effect") for line in lines] == ["deny", None, "deny", "deny", "allow"]
+        assert (tally.ids, tally.invalid) == (len(ids), 1 + len(odd))
+        assert sorted(zip(tally.objects, tally.effects, strict=True)) == sorted(
+            [(f"subject:{PERSON_ID}", "deny")] * 3 + [(f"subject:{REP_ID}", "deny"), (f"subject:{ORG_ID}", "deny")]
+        )
+    assert [line.get("effect") for line in lines[:7]] == ["deny", None, "deny", "deny", "allow", "deny", "deny"]
+    assert [line["id"] for line in lines] == ids
+    assert index.check_batch_json([], "air_ticket", DAY)[0] == b'{"decisions":[]}'
+
+
+def test_cached_answers_follow_a_refresh(store: Store, province: dict[str, int]) -> None:
+    publish(store, CAT, CLOCK)
+    index = ScreeningIndex.build(store, CAT)
+    assert json.loads(index.check_json(PERSON_ID, "air_ticket", DAY)[0])["effect"] == "deny"
+    assert json.loads(index.check_batch_json([PERSON_ID], "air_ticket", DAY)[0])["decisions"][0]["effect"] == "deny"
+    later = T0 + timedelta(days=1)
+    with store.unit_of_work() as conn:
+        fulfilled = replace(_record("R1", province["person"]), version=2, status="fulfilled", valid_to=date(2024, 3, 2))
+        records.supersede(conn, fulfilled, at=later)
+    publish(store, CAT, FixedClock(later))
+    assert index.refresh(store) > 0
+    assert index.check(PERSON_ID, "air_ticket", DAY).effect == "allow"
+    assert json.loads(index.check_json(PERSON_ID, "air_ticket", DAY)[0])["effect"] == "allow"
+    assert json.loads(index.check_batch_json([PERSON_ID], "air_ticket", DAY)[0])["decisions"][0]["effect"] == "allow"
+    assert (
+        getattr(index.check_batch([PERSON_ID, REP_ID], "air_ticket", DAY)[1], "effect", None) == "deny"
+    )  # others keep theirs

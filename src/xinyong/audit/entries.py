@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from xinyong.errors import InvalidInput
 
 #: The chain hash that the first entry's link starts from.
@@ -21,6 +23,9 @@ GENESIS = bytes(32)
 
 #: RFC 9162 domain separation: leaves are hashed after 0x00, interior nodes after 0x01.
 LEAF_PREFIX = b"\x00"
+
+#: Types whose values `_plain` passes through as they are (exact types: subclasses take the careful path).
+_SCALARS = frozenset({str, int, bool, type(None)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,12 @@ def canonical_bytes(entry: AuditEntry) -> bytes:
         "result": entry.result,
         "detail": _plain(entry.detail, "detail"),
     }
+    try:
+        # orjson writes exactly what json.dumps(sort_keys, compact, ensure_ascii=False) writes (keys sorted by
+        # code point, the same escapes), several times faster; tests/audit pins the bytes.
+        return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        pass  # an integer past 64 bits, or a lone surrogate: json writes the one and names the other
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     try:
         return text.encode("utf-8")
@@ -170,5 +181,7 @@ def _plain(value: object, path: str) -> Any:
             plain[key] = _plain(item, f"{path}.{key}")
         return plain
     if isinstance(value, list | tuple):
+        if _SCALARS.issuperset(map(type, value)):
+            return value  # a long list of identifiers (a batch check's subjects) is checked in one pass in C
         return [_plain(item, f"{path}[{index}]") for index, item in enumerate(value)]
     raise InvalidInput(f"{type(value).__name__} is not a JSON value", field=path)

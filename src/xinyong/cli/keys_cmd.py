@@ -49,6 +49,9 @@ def create(
     districts: Annotated[
         str | None, typer.Option("--districts", help="Comma-separated division codes (regulator keys).")
     ] = None,
+    grants: Annotated[
+        str | None, typer.Option("--grants", help="Comma-separated grants, e.g. feed:clear-ids (platform keys).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Make a key and print it once; store it somewhere safe, it cannot be shown again."""
@@ -62,6 +65,7 @@ def create(
             actions=_split(actions),
             record_types=_split(record_types) or None,
             districts=_split(districts),
+            grants=_split(grants),
         )
         issued = access.create_key(services.store, services.clock, spec, actor="cli", actor_role="operator")
     if as_json:

@@ -23,7 +23,7 @@ from xinyong.due_process.versions import CAUSE_FIELD, histories
 from xinyong.errors import NotFound
 from xinyong.ids import registry
 from xinyong.rules.listings import current_version, listings_for
-from xinyong.store import Connection, RecordRow, SubjectRow, linkage, ratings, records, roles, subjects
+from xinyong.store import Connection, RecordRow, SubjectRow, audit_rows, linkage, ratings, records, roles, subjects
 from xinyong.store import due_process as repo
 
 #: Fields of a record the public portal shows; provenance of the match and internal versions stay inside.
@@ -137,7 +137,8 @@ def access_log(conn: Connection, subject: SubjectRow, *, limit: int = 200) -> li
 
     The subject's own reads are not listed: the log is of others looking.
     """
-    entries = repo.entries_about(conn, subject_objects(subject), ACCESS_ACTIONS, limit=limit)
+    # Direct entries and the subject's share of batch checks that found it (the audit log's access index).
+    entries = audit_rows.accesses(conn, subject_objects(subject), ACCESS_ACTIONS, limit=limit)
     out = []
     for entry in entries:
         if entry.role == "subject":

@@ -11,9 +11,9 @@ from xinyong.domain.decisions import Decision
 from xinyong.domain.records import SANCTIONING_LINKS
 from xinyong.rules.decisions import decide
 from xinyong.screening.files import subject_file
-from xinyong.screening.index import BatchError, Result, normalized_id
+from xinyong.screening.index import BatchTally, Result, normalized_id
 from xinyong.store import Store, subjects
-from xinyong.store.audit_rows import Event
+from xinyong.store.audit_rows import Concerns, Event
 
 
 def check_in_store(
@@ -44,44 +44,52 @@ def audit_events(
     results: Sequence[Result],
     now: datetime,
 ) -> list[Event]:
-    """One entry per subject a check found on file (for its access log) and one for the whole request.
-
-    Checks of people with no measure are counted but not listed one by one: logging every passenger an
-    airline looks up would itself be the surveillance the registry must not become.
-    """
-    events: list[Event] = []
-    hits = errors = 0
-    for result in results:
-        if isinstance(result, BatchError):
-            errors += 1
-            continue
-        if result.subject is None:
-            continue
-        hits += 1
-        events.append(
+    """The audit entry of a check: its own entry for a single check of a subject on file, else one for the
+    whole request (see `request_event`)."""
+    single = results[0] if len(results) == 1 else None
+    if isinstance(single, Decision) and single.subject is not None:
+        return [
             Event(
                 at=now,
                 actor=actor,
                 role=role,
                 action="check",
-                object=f"subject:{result.subject['id']}",
+                object=f"subject:{single.subject['id']}",
                 purpose=purpose,
-                result=result.effect,
-                detail={"action": action, "at": at.isoformat(), "reasons": len(result.reasons)},
+                result=single.effect,
+                detail={"action": action, "at": at.isoformat(), "reasons": len(single.reasons)},
             )
+        ]
+    return [
+        request_event(
+            actor=actor, role=role, purpose=purpose, action=action, at=at, tally=BatchTally.of(results), now=now
         )
-    if len(results) > 1 or not events:
-        # A single check of a subject on file is fully described by its own entry; anything else gets one
-        # entry for the whole request, so the log grows with requests and hits, not with IDs checked.
-        events.append(
-            Event(
-                at=now,
-                actor=actor,
-                role=role,
-                action="check.request",
-                object=f"action:{action}",
-                purpose=purpose,
-                detail={"at": at.isoformat(), "ids": len(results), "on_file": hits, "invalid": errors},
-            )
-        )
-    return events
+    ]
+
+
+def request_event(
+    *, actor: str, role: str, purpose: str | None, action: str, at: date, tally: BatchTally, now: datetime
+) -> Event:
+    """One entry for a request of many IDs (or of one not on file): who asked, about what action and day, how
+    many IDs, and every subject found on file with its effect, so each finds the check in its access log.
+
+    Checks of people with no measure are counted but not listed one by one: logging every passenger an
+    airline looks up would itself be the surveillance the registry must not become. The log grows with
+    requests, not with IDs; the access index grows with the subjects on file.
+    """
+    return Event(
+        at=now,
+        actor=actor,
+        role=role,
+        action="check.request",
+        object=f"action:{action}",
+        purpose=purpose,
+        detail={
+            "action": action,
+            "at": at.isoformat(),
+            "ids": tally.ids,
+            "on_file": len(tally.objects),
+            "invalid": tally.invalid,
+        },
+        concerns=Concerns("check", tally.objects, tally.effects) if tally.objects else None,
+    )

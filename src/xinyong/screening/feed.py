@@ -7,13 +7,20 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from xinyong.catalog.model import Catalog
 from xinyong.store import Connection, screening
+from xinyong.store.audit_rows import Concerns, Event
+
+#: The grant (in a key's scopes) that lets a platform's feed carry identifiers in the clear.
+CLEAR_IDS = "feed:clear-ids"
+#: The purpose feed reads are logged with, in the log and in the access log of each subject a clear page names.
+FEED_PURPOSE = "change feed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +108,31 @@ def changes_for(
                 )
             )
     return items, cursor
+
+
+def read_event(
+    *,
+    actor: str,
+    role: str,
+    after: int,
+    cursor: int,
+    items: Sequence[FeedItem],
+    clear_ids: bool,
+    now: datetime,
+) -> Event:
+    """The audit entry of one page of the feed: who read which range, how many items, in the clear or not.
+
+    A page in the clear names people to the platform, so it lists them (hashed with the entry, and in the
+    access index) and each finds the read in its own access log; a hashed page names nobody.
+    """
+    named = list(dict.fromkeys(f"subject:{item.subject}" for item in items)) if clear_ids else []
+    return Event(
+        at=now,
+        actor=actor,
+        role=role,
+        action="feed.read",
+        object="feed:changes",
+        purpose=FEED_PURPOSE,
+        detail={"after": after, "next": cursor, "items": len(items), "clear_ids": clear_ids},
+        concerns=Concerns("read", named, ["ok"] * len(named)) if named else None,
+    )

@@ -4,12 +4,12 @@ the truth and a restart rebuilds it."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from itertools import compress, count, repeat
-from operator import is_not
+from itertools import chain, compress
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from xinyong.domain.listings import Listing
 from xinyong.domain.subjects import Role, SubjectRef
 from xinyong.errors import InvalidInput
 from xinyong.ids import batch, registry
-from xinyong.rules.decisions import Applicable, applicable, decide, decide_from, subject_of
+from xinyong.rules.decisions import Applicable, applicable, decide_from, subject_of
 from xinyong.store import Store, screening, subjects
 from xinyong.store.screening import Target
 
@@ -40,8 +40,20 @@ class BatchError:
 
 Result = Decision | BatchError
 
-#: Decisions (and their JSON) kept per identifier, action and day before the cache starts over.
+#: Decisions (and their JSON) kept per action and day before that day's cache starts over.
 DECISION_CACHE_MAX = 2_000_000
+#: (action, day) pairs with a decision cache before all of them start over.
+DAYS_CACHED = 64
+
+# The batch answer is assembled from two pieces per ID: the ID, and a tail that closes its string, holds the
+# rest of its decision and opens the next line (`",` + decision + `,{"id":"`); the first ID comes after
+# `{"decisions":[{"id":"` and the last tail ends the document. Only IDs that failed the check-character gate
+# can hold characters JSON must escape, and those are escaped one by one.
+_OPEN = b'{"decisions":[{"id":"'
+_AFTER_ID = b'",'
+_NEXT = b',{"id":"'
+_CLOSE = b"]}"
+_EMPTY = b'{"decisions":[]}'
 
 
 def normalized_id(raw: str) -> str:
@@ -86,6 +98,40 @@ def file_from(targets: Iterable[Target]) -> SubjectFile:
     return SubjectFile(subject=subject, listings=tuple(own), roles=tuple(via))
 
 
+@dataclass(frozen=True, slots=True)
+class BatchTally:
+    """What a batch check found, for its audit entry and the metrics: the subjects on file (as audit objects,
+    `subject:<id>`) with their effects, and how many IDs were checked and how many were not valid."""
+
+    ids: int
+    invalid: int
+    objects: list[str]
+    effects: list[str]
+
+    @classmethod
+    def of(cls, results: Sequence[Result]) -> BatchTally:
+        """The tally of decisions already made (the CLI's, a single check's)."""
+        hits = [r for r in results if isinstance(r, Decision) and r.subject is not None]
+        objects = [f"subject:{d.subject['id']}" for d in hits if d.subject is not None]
+        invalid = sum(1 for r in results if isinstance(r, BatchError))
+        return cls(len(results), invalid, objects, [d.effect for d in hits])
+
+
+@dataclass(slots=True)
+class _Day:
+    """Decisions of one action on one day for subjects on file, each kept with the file it was made from, so a
+    refresh needs to drop nothing: an entry whose file was replaced no longer matches and is made again."""
+
+    allow: Decision
+    #: The decision of an ID nobody is listed under, as JSON without its opening brace.
+    allow_line: bytes
+    #: Its tail in a batch answer (see `_OPEN`).
+    allow_tail: bytes
+    decisions: dict[str, tuple[SubjectFile, Decision]] = field(default_factory=dict)
+    #: identifier → (file, decision as JSON without its opening brace, tail in a batch answer, effect, audit object)
+    lines: dict[str, tuple[SubjectFile, bytes, bytes, str, str]] = field(default_factory=dict)
+
+
 class ScreeningIndex:
     """Identifier → the subject's file, for every subject a measure reaches at some date."""
 
@@ -94,12 +140,14 @@ class ScreeningIndex:
         self.cursor = 0
         self._targets: dict[str, dict[tuple[str, int], Target]] = {}
         self._files: dict[str, SubjectFile] = {}
-        # (identifier, action) → what could apply on any day; filled on first use, dropped on change.
-        self._candidates: dict[tuple[str, str], tuple[dict[str, Any], tuple[Applicable, ...]]] = {}
-        # (identifier, action, day) → the decision, and its JSON after the "id" key for batch answers:
-        # the same subject is checked many times a day (booking, boarding), and only a refresh changes it.
-        self._decided: dict[tuple[str, str, date], Decision] = {}
-        self._fragments: dict[tuple[str, str, date], bytes] = {}
+        # The same identifiers as a set: a set membership test is the cheapest look-up Python has, and a batch
+        # makes one per ID; the files are looked up for the hits only.
+        self._known: set[str] = set()
+        # (identifier, action) → the file it was made from and what could apply on any day; made on first use.
+        self._candidates: dict[tuple[str, str], tuple[SubjectFile, dict[str, Any], tuple[Applicable, ...]]] = {}
+        # (action, day) → decisions and their JSON: the same subject is checked many times a day (booking,
+        # boarding), and only a refresh (a new file) changes the answer.
+        self._days: dict[tuple[str, date], _Day] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -111,6 +159,7 @@ class ScreeningIndex:
             for target in screening.iter_targets(conn):
                 index._targets.setdefault(target.target_id or "", {})[target.key] = target
         index._files = {tid: file_from(ts.values()) for tid, ts in index._targets.items()}
+        index._known = set(index._files)
         index.refresh(store)
         return index
 
@@ -134,13 +183,13 @@ class ScreeningIndex:
                     else:
                         bucket[event.target.key] = event.target
                     touched.add(tid)
-                self._candidates = {k: v for k, v in self._candidates.items() if k[0] not in touched}
-                self._decided = {k: v for k, v in self._decided.items() if k[0] not in touched}
-                self._fragments = {k: v for k, v in self._fragments.items() if k[0] not in touched}
+                # A new file object per touched subject: cached decisions made from the old one stop matching.
                 for tid in touched:
                     if self._targets.get(tid):
                         self._files[tid] = file_from(self._targets[tid].values())
+                        self._known.add(tid)
                     else:
+                        self._known.discard(tid)
                         self._targets.pop(tid, None)
                         self._files.pop(tid, None)
                 self.cursor = events[-1].seq
@@ -152,37 +201,84 @@ class ScreeningIndex:
     def file(self, id_value: str) -> SubjectFile | None:
         return self._files.get(id_value)
 
-    def _decide(self, code: str, file: SubjectFile, action: str, at: date) -> Decision:
-        decided = self._decided.get((code, action, at))
-        if decided is not None:
-            return decided
-        cached = self._candidates.get((code, action))
-        if cached is None:
-            cached = self._candidates[(code, action)] = (subject_of(file), applicable(file, action, self.catalog))
-        if len(self._decided) > DECISION_CACHE_MAX:
-            self._decided = {}
-        decided = self._decided[(code, action, at)] = decide_from(cached[0], cached[1], action, at)
-        return decided
+    def _day(self, action: str, at: date) -> _Day:
+        found = self._days.get((action, at))
+        if found is None:
+            if action not in self.catalog.actions:
+                raise InvalidInput(f"unknown action {action!r}", field="action")
+            if len(self._days) >= DAYS_CACHED:
+                self._days = {}
+            allow = Decision(subject=None, action=action, at=at, effect="allow")
+            line = orjson.dumps(allow.as_dict())[1:]
+            found = self._days[(action, at)] = _Day(allow, line, _AFTER_ID + line + _NEXT)
+        return found
+
+    def _decide(self, day: _Day, code: str, file: SubjectFile) -> Decision:
+        cached = day.decisions.get(code)
+        if cached is not None and cached[0] is file:
+            return cached[1]
+        action = day.allow.action
+        candidates = self._candidates.get((code, action))
+        if candidates is None or candidates[0] is not file:
+            if len(self._candidates) > DECISION_CACHE_MAX:
+                self._candidates = {}
+            candidates = (file, subject_of(file), applicable(file, action, self.catalog))
+            self._candidates[(code, action)] = candidates
+        if len(day.decisions) > DECISION_CACHE_MAX:
+            day.decisions.clear()
+        decision = decide_from(candidates[1], candidates[2], action, day.allow.at)
+        day.decisions[code] = (file, decision)
+        return decision
+
+    def _line(self, day: _Day, code: str, file: SubjectFile) -> tuple[SubjectFile, bytes, bytes, str, str]:
+        cached = day.lines.get(code)
+        if cached is not None and cached[0] is file:
+            return cached
+        decision = self._decide(day, code, file)
+        if len(day.lines) > DECISION_CACHE_MAX:
+            day.lines.clear()
+        line = orjson.dumps(decision.as_dict())[1:]
+        made = (file, line, _AFTER_ID + line + _NEXT, decision.effect, f"subject:{file.subject.id or code}")
+        day.lines[code] = made
+        return made
 
     def check(self, raw_id: str, action: str, at: date) -> Decision:
         """One decision; an invalid identifier is an error, an unknown one is allowed with no subject."""
+        day = self._day(action, at)
+        found = self._files.get(raw_id)  # a key of the index is a valid identifier in normal form
+        if found is not None:
+            return self._decide(day, raw_id, found)
         code = normalized_id(raw_id)
         found = self._files.get(code)
+        return day.allow if found is None else self._decide(day, code, found)
+
+    def check_json(self, raw_id: str, action: str, at: date) -> tuple[bytes, Decision]:
+        """One decision as `check` makes it, with its JSON (kept per day for subjects on file)."""
+        day = self._day(action, at)
+        code = raw_id
+        found = self._files.get(code)
         if found is None:
-            return decide(None, action, at, self.catalog)
-        return self._decide(code, found, action, at)
+            code = normalized_id(raw_id)
+            found = self._files.get(code)
+            if found is None:
+                return b"{" + day.allow_line, day.allow
+        line = self._line(day, code, found)
+        return b"{" + line[1], self._decide(day, code, found)
 
     def check_batch(self, ids: Sequence[str], action: str, at: date) -> list[Result]:
-        """Decisions in the same order; the common "no measure" case costs one dictionary look-up."""
-        if action not in self.catalog.actions:
-            raise InvalidInput(f"unknown action {action!r}", field="action")
-        allow = Decision(subject=None, action=action, at=at, effect="allow")
-        # The miss path stays in C: one map of dict.get over all IDs, one vectorised check-character gate,
-        # and Python only for the hits and the lines that failed the gate.
-        found = list(map(self._files.get, ids))
-        out: list[Result] = [allow] * len(ids)
-        for i in compress(count(), map(is_not, found, repeat(None))):
-            out[i] = self._decide(ids[i], found[i], action, at)  # type: ignore[arg-type]
+        """Decisions in the same order; the common "no measure" case costs one set membership test."""
+        day = self._day(action, at)
+        # The miss path stays in C: one set membership test per ID, one vectorised check-character gate, and
+        # Python only for the hits and the lines that failed the gate.
+        out: list[Result] = [day.allow] * len(ids)
+        files, decisions, decide_ = self._files, day.decisions, self._decide
+        for i in compress(range(len(ids)), map(self._known.__contains__, ids)):
+            code = ids[i]
+            file = files.get(code)
+            if file is None:  # removed by a refresh since the membership test
+                continue
+            cached = decisions.get(code)
+            out[i] = cached[1] if cached is not None and cached[0] is file else decide_(day, code, file)
         for i in np.flatnonzero(~batch.check_characters_ok(ids)).tolist():
             code = ids[i]
             try:
@@ -191,29 +287,69 @@ class ScreeningIndex:
                 out[i] = BatchError(code, exc.one_line())
                 continue
             hit = self._files.get(normal)
-            out[i] = allow if hit is None else self._decide(normal, hit, action, at)
+            out[i] = day.allow if hit is None else decide_(day, normal, hit)
         return out
 
-    def check_batch_json(self, ids: Sequence[str], action: str, at: date) -> tuple[bytes, list[Result]]:
-        """The batch answer as JSON (`{"decisions": [...]}`, one object per ID with its `id` first) and the
-        results for auditing; decisions of subjects on file are serialised once per day and reused."""
-        results = self.check_batch(ids, action, at)
-        miss = orjson.dumps(Decision(subject=None, action=action, at=at, effect="allow").as_dict())[1:]
-        if len(self._fragments) > DECISION_CACHE_MAX:
-            self._fragments = {}
-        fragments = self._fragments
-        parts: list[bytes] = []
-        append = parts.append
-        for raw, result in zip(ids, results, strict=True):
-            head = b'{"id":' + orjson.dumps(raw) + b","
-            if isinstance(result, BatchError):
-                append(orjson.dumps(result.as_dict()))
-            elif result.subject is None:
-                append(head + miss)
-            else:
-                key = (result.subject["id"] or raw, action, at)
-                cached = fragments.get(key)
-                if cached is None:  # refresh() drops the entries of every subject it touches
-                    cached = fragments[key] = orjson.dumps(result.as_dict())[1:]
-                append(head + cached)
-        return b'{"decisions":[' + b",".join(parts) + b"]}", results
+    def check_batch_json(self, ids: Sequence[str], action: str, at: date) -> tuple[bytes, BatchTally]:
+        """The batch answer as JSON (`{"decisions": [...]}`, one object per ID with its `id` first) and its
+        tally for the audit log; the lines of subjects on file are serialised once per day and reused."""
+        day = self._day(action, at)
+        n = len(ids)
+        if n == 0:
+            return _EMPTY, BatchTally(0, 0, [], [])
+        tails: list[bytes] = [day.allow_tail] * n
+        objects: list[str] = []
+        effects: list[str] = []
+        files, lines, line_ = self._files, day.lines, self._line
+        for i in compress(range(n), map(self._known.__contains__, ids)):
+            code = ids[i]
+            file = files.get(code)
+            if file is None:  # removed by a refresh since the membership test
+                continue
+            cached = lines.get(code)
+            if cached is None or cached[0] is not file:
+                cached = line_(day, code, file)
+            tails[i] = cached[2]
+            effects.append(cached[3])
+            objects.append(cached[4])
+        heads = _id_bytes(ids)
+        invalid = 0
+        for i in np.flatnonzero(~batch.check_characters_ok(ids)).tolist():
+            raw = ids[i]
+            heads[i] = _escaped(raw)
+            try:
+                normal = normalized_id(raw)
+            except InvalidInput as exc:
+                tails[i] = b'","error":' + _escaped_text(exc.one_line()) + b',"field":"id"}' + _NEXT
+                invalid += 1
+                continue
+            hit = self._files.get(normal)
+            if hit is not None:
+                _, _, tails[i], effect, obj = line_(day, normal, hit)
+                effects.append(effect)
+                objects.append(obj)
+        heads[0] = _OPEN + heads[0]
+        tails[-1] = tails[-1][: -len(_NEXT)] + _CLOSE
+        payload = b"".join(chain.from_iterable(zip(heads, tails, strict=True)))
+        return payload, BatchTally(n, invalid, objects, effects)
+
+
+def _id_bytes(ids: Sequence[str]) -> list[bytes]:
+    """Each ID as UTF-8, split from one encoded string (one pass in C rather than one call per ID)."""
+    parts = "\n".join(ids).encode("utf-8", "surrogatepass").split(b"\n")
+    if len(parts) != len(ids):  # an ID held a line break: it fails the gate and is escaped anyway
+        parts = [i.encode("utf-8", "surrogatepass") for i in ids]
+    return parts
+
+
+def _escaped_text(text: str) -> bytes:
+    """A JSON string literal, quotes included (ASCII escapes for what UTF-8 cannot carry)."""
+    try:
+        return orjson.dumps(text)
+    except orjson.JSONEncodeError:
+        return json.dumps(text).encode("ascii")
+
+
+def _escaped(text: str) -> bytes:
+    """The inside of a JSON string literal, for an ID echoed between quotes."""
+    return _escaped_text(text)[1:-1]

@@ -3,11 +3,16 @@
 Appending is read-the-tail-then-insert, so writers must not interleave: `tail(lock=True)` serialises them
 (an advisory lock on PostgreSQL; on SQLite the unit of work already holds the write lock), and `append`
 refuses rows that do not continue the log without a gap.
+
+An entry may concern many subjects at once (a batch check: one entry per request, not per subject found).
+It lists them in its hashed detail under `concerns`, and each gets a row in the access index
+(`audit_access`), written in the same transaction, so `accesses` finds the entry in every one's access log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import hashlib
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,19 +20,61 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select, text
 
 from xinyong.audit.entries import GENESIS, AuditEntry, AuditRow, seal
-from xinyong.errors import Conflict
+from xinyong.errors import Conflict, InvalidInput
 from xinyong.store.schema import audit_log
+from xinyong.store.schema_audit import audit_access
 
 # Any constant works; it only has to be the same in every process appending to this database.
 _APPEND_LOCK = 0x6175646974  # "audit"
 
+#: The detail key under which an entry lists the further subjects it concerns (see `Concerns`).
+CONCERNS_KEY = "concerns"
+
+#: An access index row: (object, seq, action, result).
+IndexRow = tuple[str, int, str, str]
+
+#: SQLite page cache (KiB) of a connection that has written access index rows.
+SQLITE_CACHE_KIB = 65_536
+_SQLITE_CACHE = "xinyong_audit_cache"
+
+
+@dataclass(frozen=True, slots=True)
+class Concerns:
+    """The subjects one entry is about besides its own object, each with its own result: a batch check's
+    subjects on file. Each finds the entry in its access log as `action` (e.g. `check`) with its result."""
+
+    action: str
+    objects: Sequence[str]
+    results: Sequence[str]
+
+    def __post_init__(self) -> None:
+        if len(self.objects) != len(self.results):
+            raise InvalidInput(f"{len(self.objects)} objects but {len(self.results)} results", field="concerns")
+
+    def as_detail(self) -> dict[str, Any]:
+        return {"action": self.action, "objects": self.objects, "results": self.results}
+
 
 def tail(conn: Connection, *, lock: bool = False) -> AuditRow | None:
     """The last row, None for an empty log; with `lock`, no one else appends until this transaction ends."""
-    if lock and conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
+    if lock:
+        _lock(conn)
     row = conn.execute(select(audit_log).order_by(audit_log.c.seq.desc()).limit(1)).first()
     return _row(row) if row is not None else None
+
+
+def _lock(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
+
+
+def _head(conn: Connection) -> tuple[int, bytes]:
+    """The last seq and chain hash (0 and GENESIS for an empty log), under the append lock; reads no detail."""
+    _lock(conn)
+    found = conn.execute(
+        select(audit_log.c.seq, audit_log.c.chain_hash).order_by(audit_log.c.seq.desc()).limit(1)
+    ).first()
+    return (int(found.seq), bytes.fromhex(found.chain_hash)) if found is not None else (0, GENESIS)
 
 
 def append(conn: Connection, rows: Iterable[AuditRow]) -> int:
@@ -43,7 +90,7 @@ def append(conn: Connection, rows: Iterable[AuditRow]) -> int:
                 f"audit row has seq {row.seq} where {expected + offset} comes next; reseal after the tail",
                 field="seq",
             )
-    conn.execute(audit_log.insert(), [_params(row) for row in batch])
+    _insert(conn, batch)
     return len(batch)
 
 
@@ -59,6 +106,8 @@ class Event:
     result: str = "ok"
     purpose: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    #: Further subjects this one entry is about, hashed with it (detail `concerns`) and indexed.
+    concerns: Concerns | None = None
 
 
 def record(conn: Connection, events: Iterable[Event]) -> list[AuditRow]:
@@ -66,16 +115,191 @@ def record(conn: Connection, events: Iterable[Event]) -> list[AuditRow]:
     batch = list(events)
     if not batch:
         return []
-    last = tail(conn, lock=True)
-    first = (last.seq if last is not None else 0) + 1
-    prev = bytes.fromhex(last.chain_hash) if last is not None else GENESIS
+    last, prev = _head(conn)
     entries = [
-        AuditEntry(first + i, e.at, e.actor, e.role, e.action, e.object, e.purpose, e.result, e.detail)
+        AuditEntry(
+            last + 1 + i,
+            e.at,
+            e.actor,
+            e.role,
+            e.action,
+            e.object,
+            e.purpose,
+            e.result,
+            e.detail if e.concerns is None else {**e.detail, CONCERNS_KEY: e.concerns.as_detail()},
+        )
         for i, e in enumerate(batch)
     ]
     rows = list(seal(entries, prev))
-    conn.execute(audit_log.insert(), [_params(row) for row in rows])
+    _insert(conn, rows)
     return rows
+
+
+def _insert(conn: Connection, rows: Sequence[AuditRow]) -> None:
+    _insert_log(conn, rows)
+    index = [item for row in rows for item in index_rows(row)]
+    if not index:
+        return
+    # In key order, a flush's rows about one subject land on one page of the index, written once.
+    index.sort()
+    if conn.dialect.driver == "psycopg":
+        # COPY is PostgreSQL's bulk path: a batch check's subjects cost a few microseconds each, not a statement.
+        raw: Any = conn.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy("COPY audit_access (object, seq, action, result) FROM STDIN") as copy:
+            for item in index:
+                copy.write_row(item)
+    elif conn.dialect.name == "sqlite":
+        pooled = conn.connection
+        if not pooled.info.get(_SQLITE_CACHE):
+            # The index's rows land all over its key space; SQLite's default 2 MB page cache would read and
+            # write the same pages again and again within one flush.
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+            pooled.info[_SQLITE_CACHE] = True
+        conn.exec_driver_sql("INSERT INTO audit_access (object, seq, action, result) VALUES (?, ?, ?, ?)", index)
+    else:
+        conn.execute(
+            audit_access.insert(), [dict(zip(("object", "seq", "action", "result"), i, strict=True)) for i in index]
+        )
+
+
+_LOG_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "role",
+    "action",
+    "object",
+    "purpose",
+    "result",
+    "detail",
+    "leaf_hash",
+    "chain_hash",
+)
+
+
+def _insert_log(conn: Connection, rows: Sequence[AuditRow]) -> None:
+    """The rows in one executemany of the driver's own statement: the columns' types convert `at` and `detail`
+    as a Core insert would, without its per-row bookkeeping (a screening flush writes thousands of rows)."""
+    dialect = conn.dialect
+    if dialect.paramstyle != "qmark":
+        conn.execute(audit_log.insert(), [_params(row) for row in rows])
+        return
+    to_at = audit_log.c.at.type.bind_processor(dialect) or _same
+    to_json = audit_log.c.detail.type.bind_processor(dialect) or _same
+    statement = f"INSERT INTO audit_log ({', '.join(_LOG_COLUMNS)}) VALUES ({', '.join('?' * len(_LOG_COLUMNS))})"
+    conn.exec_driver_sql(
+        statement,
+        [
+            (
+                r.seq,
+                to_at(r.at),
+                r.actor,
+                r.role,
+                r.action,
+                r.object,
+                r.purpose,
+                r.result,
+                to_json(dict(r.detail)),
+                r.leaf_hash,
+                r.chain_hash,
+            )
+            for r in rows
+        ],
+    )
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def index_rows(row: AuditRow | AuditEntry) -> list[IndexRow]:
+    """The access index rows an entry calls for: one per distinct subject its detail's `concerns` lists."""
+    concerns = row.detail.get(CONCERNS_KEY)
+    if not isinstance(concerns, Mapping):
+        return []
+    action, seq = concerns.get("action"), row.seq
+    objects, results = concerns.get("objects"), concerns.get("results")
+    if not isinstance(action, str) or not isinstance(objects, list | tuple) or not isinstance(results, list | tuple):
+        return []
+    # A subject listed twice in one request is one look at it (the key is (object, seq)).
+    return [(obj, seq, action, result) for obj, result in dict(zip(objects, results, strict=False)).items()]
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """One look at an object as its access log shows it: an entry about the object itself, or the object's
+    own share (action and result) of an entry about many."""
+
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    object: str
+    purpose: str | None
+    result: str
+    detail: Mapping[str, Any]
+
+
+def accesses(conn: Connection, objects: Collection[str], actions: Collection[str], *, limit: int = 200) -> list[Access]:
+    """The newest looks at these objects with these actions, newest first, direct entries and indexed ones."""
+    if not objects or not actions:
+        return []
+    names, kinds = sorted(objects), sorted(actions)
+    log, idx = audit_log.c, audit_access.c
+    direct = (
+        select(log.seq, log.at, log.actor, log.role, log.action, log.object, log.purpose, log.result, log.detail)
+        .where(log.object.in_(names), log.action.in_(kinds))
+        .order_by(log.seq.desc())
+        .limit(limit)
+    )
+    found = {(row.seq, row.object): Access(*row) for row in conn.execute(direct)}
+    shared = (
+        select(
+            log.seq,
+            log.at,
+            log.actor,
+            log.role,
+            idx.action,
+            idx.object,
+            log.purpose,
+            idx.result,
+            log.detail["action"].as_string().label("checked"),
+        )
+        .select_from(audit_access.join(audit_log, log.seq == idx.seq))
+        .where(idx.object.in_(names), idx.action.in_(kinds))
+        .order_by(idx.seq.desc())
+        .limit(limit)
+    )
+    for row in conn.execute(shared):
+        if (row.seq, row.object) not in found:
+            detail = {"action": row.checked} if row.checked is not None else {}
+            found[(row.seq, row.object)] = Access(
+                row.seq, row.at, row.actor, row.role, row.action, row.object, row.purpose, row.result, detail
+            )
+    return [found[key] for key in sorted(found, reverse=True)[:limit]]
+
+
+def index_digest(rows: Iterable[IndexRow]) -> tuple[int, int]:
+    """How many index rows and an order-free digest of them, to compare the index with the log in one pass."""
+    count = total = 0
+    for obj, seq, action, result in rows:
+        key = f"{seq}\x1f{obj}\x1f{action}\x1f{result}".encode()
+        total = (total + int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")) % (1 << 64)
+        count += 1
+    return count, total
+
+
+def iter_index(conn: Connection, first: int = 1, last: int | None = None) -> Iterator[IndexRow]:
+    """The access index rows of entries first..last (all by default), in no particular order."""
+    idx = audit_access.c
+    query = select(idx.object, idx.seq, idx.action, idx.result).where(idx.seq >= first)
+    if last is not None:
+        query = query.where(idx.seq <= last)
+    result = conn.execution_options(yield_per=5000).execute(query)
+    for partition in result.partitions():
+        for row in partition:
+            yield (row.object, int(row.seq), row.action, row.result)
 
 
 def read_range(conn: Connection, first: int = 1, last: int | None = None) -> list[AuditRow]:

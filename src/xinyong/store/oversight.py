@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, select
 
 from xinyong.store.schema import audit_log
+from xinyong.store.schema_audit import audit_access
 from xinyong.store.schema_due_process import objections, repairs
 from xinyong.store.schema_screening import measure_targets
 
@@ -119,10 +120,25 @@ def check_counts(conn: Connection) -> list[CheckCount]:
         .group_by(a.actor, a.role, month, a.action)
         .order_by(a.actor, month, a.action)
     )
-    return [
+    counts = [
         CheckCount(str(actor), str(role), str(m), str(action), int(n), int(ids), int(on_file))
         for actor, role, m, action, n, ids, on_file in conn.execute(query)
     ]
+    # A request of several IDs is one entry; each subject it found on file has a row in the access index,
+    # counted here as the per-subject entry it stands for.
+    i = audit_access.c
+    shared = (
+        select(a.actor, a.role, month, i.action, func.count())
+        .select_from(audit_access.join(audit_log, a.seq == i.seq))
+        .where(i.action.in_(CHECK_ACTIONS))
+        .group_by(a.actor, a.role, month, i.action)
+        .order_by(a.actor, month, i.action)
+    )
+    counts += [
+        CheckCount(str(actor), str(role), str(m), str(action), int(n), 0, 0)
+        for actor, role, m, action, n in conn.execute(shared)
+    ]
+    return counts
 
 
 def _cst_month(conn: Connection, column: Any) -> Any:
