@@ -27,6 +27,8 @@ _ORG_WEIGHTS: Final = np.array(uscc.ORG_WEIGHTS, dtype=np.int32)
 _ORG_CHECK: Final = np.frombuffer(b"0123456789X0", dtype=np.uint8)  # 11 - (S mod 11), 10 -> X, 11 -> 0
 
 _RID_WEIGHTS: Final = np.array(resident_id.WEIGHTS, dtype=np.int32)
+#: The weighted sum of seventeen "0" characters, taken off a sum over the characters' codes.
+_RID_ZERO_SUM: Final = ord("0") * int(_RID_WEIGHTS.sum())
 _RID_CHECK: Final = np.frombuffer(resident_id.CHECK_CHARS.encode("ascii"), dtype=np.uint8)
 
 Mask = npt.NDArray[np.bool_]
@@ -44,12 +46,17 @@ def check_characters_ok(codes: Sequence[str]) -> Mask:
         if sized:
             ok[sized] = check_characters_ok([codes[i] for i in sized])
         return ok
-    chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(n, 18)
+    raw = joined.encode("ascii")
+    chars = np.frombuffer(raw, dtype=np.uint8).reshape(n, 18)
     # Resident ID: ISO 7064 MOD 11-2 over seventeen digits (the common case, so it goes first).
-    digits = chars[:, :17] - np.uint8(ord("0"))  # wraps below '0' to large values
-    all_digits = (digits <= 9).all(axis=1)
-    rid_total = (digits.astype(np.int32) @ _RID_WEIGHTS) % 11
-    ok |= all_digits & (chars[:, 17] == _RID_CHECK[rid_total])
+    body = chars[:, :17]
+    rid_total = (body.astype(np.int32) @ _RID_WEIGHTS - _RID_ZERO_SUM) % 11
+    rid_ok = chars[:, 17] == _RID_CHECK[rid_total]
+    others = raw.translate(None, b"0123456789")
+    if others.count(b"X") == len(others) == np.count_nonzero(chars[:, 17] == ord("X")):
+        ok |= rid_ok  # digits only, X only as a check character: every row's body is digits, no row test needed
+    else:
+        ok |= ((body - np.uint8(ord("0"))) <= 9).all(axis=1) & rid_ok  # wraps below '0' to large values
     rest = np.flatnonzero(~ok)
     if rest.size:
         # USCC: MOD 31 over the 31-symbol alphabet, and GB 11714's check at position 17.

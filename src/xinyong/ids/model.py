@@ -36,6 +36,8 @@ class IdCheck:
 
 def compact(raw: str) -> str:
     """A typed or pasted code folded to half-width capitals, without spaces, dashes or invisible marks."""
+    if raw.isascii() and raw.isalnum():
+        return raw.upper()  # nothing to fold or drop: the common case of a code typed as it should be
     folded = unicodedata.normalize("NFKC", raw).upper()
     # Separators (Zs/Zl/Zp and control whitespace), dashes (Pd) and format marks (Cf: zero-width
     # spaces, BOMs) never belong to a code; they arrive from forms, spreadsheets and OCR.

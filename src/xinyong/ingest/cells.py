@@ -18,8 +18,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
 REPLACEMENT = "\ufffd"
 # Either of the two, so a whole row can be screened with one search.
 _SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]|\r(?!\n)")
-# Invisible characters pasted along with a value; text.clean_field strips them at the edges too.
-_INVISIBLE_EDGES = "\ufeff\u200b\u200c\u200d\u2060"
+#: Invisible characters pasted along with a value; text.clean_field strips them at the edges too.
+INVISIBLE_EDGES = "\ufeff\u200b\u200c\u200d\u2060"
 
 
 def as_text(value: object) -> str:
@@ -67,8 +67,8 @@ def clean(text: str) -> str:
         if "\r" in text:
             text = text.replace("\r\n", "\n")
         text = text.strip()
-        if text and (text[0] in _INVISIBLE_EDGES or text[-1] in _INVISIBLE_EDGES):
-            text = text.strip(_INVISIBLE_EDGES).strip()
+        if text and (text[0] in INVISIBLE_EDGES or text[-1] in INVISIBLE_EDGES):
+            text = text.strip(INVISIBLE_EDGES).strip()
         return text
     if "\r" in text:
         text = text.replace("\r\n", "\n")

@@ -34,11 +34,11 @@ class Rejection:
 
 
 class ValidRow(NamedTuple):
-    """A row that passed every check: its record id, the record fields it fills and the hash of its
-    canonical content."""
+    """A row that passed every check: its record id, the record values it gives (in the order of
+    `validation.VALUE_FIELDS`) and the hash of its canonical content."""
 
     file: str
     number: int
     record_id: str
-    values: dict[str, Any]
+    values: tuple[Any, ...]
     row_hash: str

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from xinyong.ingest.rows import ValidRow
 from xinyong.store.bulk_records import KnownRecord
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedVersion:
+class PlannedVersion(NamedTuple):
     """A version to insert: its number, and which version it ends (a stored pk, or the chunk's own earlier
     version of the same record, inserted one round before)."""
 
@@ -51,6 +51,9 @@ class _State:
 
 def plan_versions(rows: Sequence[ValidRow], known: Mapping[str, KnownRecord]) -> VersionPlan:
     """Classify the rows in file order against what is stored and what earlier rows of the chunk did."""
+    if not known and len({row.record_id for row in rows}) == len(rows):
+        # A chunk of records never seen, each once (a first load): every row is its record's first version.
+        return VersionPlan([[PlannedVersion(row, 1, None, False, False) for row in rows]] if rows else [], len(rows))
     plan = VersionPlan()
     states: dict[str, _State] = {}
     for row in rows:

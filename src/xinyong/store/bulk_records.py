@@ -7,13 +7,13 @@ caller gets every pk back without a RETURNING round trip.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, Table, select, text, update
 
 from xinyong.errors import Conflict
 from xinyong.store import keys
@@ -71,57 +71,61 @@ def supersede_many(conn: Connection, pks: Sequence[int], *, at: datetime) -> int
 
 def bulk_insert(conn: Connection, rows: Sequence[RecordData], *, recorded_at: datetime) -> list[int]:
     """Store many versions recorded at one instant and return their pks in the order given."""
+    return insert_rows(conn, [_data_values(data) for data in rows], recorded_at=recorded_at)
+
+
+def insert_rows(conn: Connection, rows: Sequence[Sequence[Any]], *, recorded_at: datetime) -> list[int]:
+    """`bulk_insert` for callers that hold each version as a tuple of its `DATA_COLUMNS` values (`extra` a
+    mapping): ingestion builds millions of them, and a tuple is made in a fraction of a RecordData's time."""
     if not rows:
         return []
     if recorded_at.tzinfo is None or recorded_at.utcoffset() is None:
         raise ValueError("recorded_at must be timezone-aware")
     pks = keys.allocate(conn, records, len(rows))
-    if conn.dialect.name == "postgresql":
-        _copy(conn, rows, pks, recorded_at.astimezone(UTC))
-    else:
-        _executemany(conn, rows, pks, recorded_at)
+    columns: list[list[Any]] = [pks, *(list(column) for column in zip(*rows, strict=True))]
+    columns[_EXTRA_AT] = [_json(extra) for extra in columns[_EXTRA_AT]]
+    columns += [[recorded_at] * len(rows), [None] * len(rows)]
+    load_columns(conn, records, _ROW_COLUMNS, columns, skip=("extra",))
     return pks
 
 
-def _copy(conn: Connection, rows: Sequence[RecordData], pks: Sequence[int], recorded_at: datetime) -> None:
-    driver = conn.connection.driver_connection
-    if driver is None:
-        raise RuntimeError("the PostgreSQL connection has no driver connection")
-    statement = f"COPY records ({', '.join(_ROW_COLUMNS)}) FROM STDIN"
-    extra_at = _ROW_COLUMNS.index("extra")
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
-        for pk, data in zip(pks, rows, strict=True):
-            values = list(_data_values(data))
-            values[extra_at - 1] = _json(data.extra)
-            copy.write_row((pk, *values, recorded_at, None))
-
-
-def _executemany(conn: Connection, rows: Sequence[RecordData], pks: Sequence[int], recorded_at: datetime) -> None:
-    # The column types' own bind processors turn values into what SQLite stores, exactly as a Core insert
-    # would, without building a dict per row; one prepared statement then runs for every row.
+def load_columns(
+    conn: Connection, table: Table, names: Sequence[str], columns: list[list[Any]], *, skip: Sequence[str] = ()
+) -> None:
+    """Insert rows, given column by column (`names`, in place), into `table` on the bare driver: COPY on
+    PostgreSQL; on SQLite one prepared statement run for every row, each value first turned into what SQLite
+    stores by its column type's bind processor, exactly as a Core insert would (columns in `skip` are given
+    as stored already). Errors come as SQLAlchemy's on SQLite and as the driver's on PostgreSQL."""
+    if not columns or not columns[0]:
+        return
+    listed = ", ".join(names)
+    if conn.dialect.name == "postgresql":
+        driver = conn.connection.driver_connection
+        if driver is None:
+            raise RuntimeError("the PostgreSQL connection has no driver connection")
+        # COPY's text format; the driver writes dates, instants and decimals in their text forms.
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({listed}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in zip(*columns, strict=True):
+                write(row)
+        return
     dialect = conn.dialect
-    process = [
-        (index, processor)
-        for index, name in enumerate(_ROW_COLUMNS)
-        if (processor := records.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
-        and name not in ("recorded_at", "superseded_at")
-    ]
-    stamp = records.c.recorded_at.type.dialect_impl(dialect).bind_processor(dialect)
-    stored_at = stamp(recorded_at) if stamp is not None else recorded_at
-    params = []
-    for pk, data in zip(pks, rows, strict=True):
-        values: list[Any] = [pk, *_data_values(data), stored_at, None]
-        values[_EXTRA_AT] = dict(data.extra)
-        for index, processor in process:
-            if values[index] is not None:
-                values[index] = processor(values[index])
-        params.append(tuple(values))
-    placeholders = ", ".join("?" for _ in _ROW_COLUMNS)
-    conn.exec_driver_sql(f"INSERT INTO records ({', '.join(_ROW_COLUMNS)}) VALUES ({placeholders})", params)
+    for index, name in enumerate(names):
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is None or name in skip:
+            continue
+        # Each distinct value converted once: a chunk's dates are a few hundred days, its instant one.
+        done: dict[Any, Any] = {value: processor(value) for value in set(columns[index]) if value is not None}
+        done[None] = None
+        columns[index] = list(map(done.__getitem__, columns[index]))
+    placeholders = ", ".join("?" for _ in names)
+    rows = list(zip(*columns, strict=True))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({listed}) VALUES ({placeholders})", rows)
 
 
 def _json(value: Mapping[str, Any]) -> str:
-    return json.dumps(dict(value), ensure_ascii=False)
+    # The engine's JSON serializer (`store.engine`), with the empty mapping most rows carry written once.
+    return json.dumps(dict(value), ensure_ascii=False) if value else "{}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,51 +155,88 @@ class KnownRecord:
 
 
 def known_records(conn: Connection, agency: str, record_ids: Iterable[str]) -> dict[str, KnownRecord]:
-    """Each of an agency's records that is stored, keyed by record_id, read in one query per CHUNK keys."""
+    """Each of an agency's records that is stored, keyed by record_id, read in one query per CHUNK keys (one
+    query in all on PostgreSQL)."""
     columns = (
-        records.c.record_id,
-        records.c.superseded_at,
-        records.c.pk,
-        records.c.version,
-        records.c.row_hash,
-        records.c.subject_kind,
-        records.c.subject_name,
-        records.c.subject_id_raw,
-        records.c.subject_pk,
-        records.c.link,
-        records.c.link_probability,
-        records.c.link_run,
+        "record_id",
+        "superseded_at IS NULL",
+        "pk",
+        "version",
+        "row_hash",
+        "subject_kind",
+        "subject_name",
+        "subject_id_raw",
+        "subject_pk",
+        "link",
+        "link_probability",
+        "link_run",
     )
     current: dict[str, CurrentState] = {}
     last: dict[str, int] = {}
     hashes: dict[str, set[str]] = {}
-    wanted = sorted(set(record_ids))
-    for start in range(0, len(wanted), CHUNK):
-        query = select(*columns).where(
-            records.c.agency == agency, records.c.record_id.in_(wanted[start : start + CHUNK])
-        )
-        for record_id, superseded_at, *state in conn.execute(query):
-            version, row_hash = state[1], state[2]
-            hashes.setdefault(record_id, set()).add(row_hash)
-            last[record_id] = max(last.get(record_id, 0), version)
-            if superseded_at is None:
-                current[record_id] = CurrentState(*state)
+    for record_id, is_current, *state in rows_for_keys(
+        conn, records.name, columns, "record_id", set(record_ids), agency=agency
+    ):
+        version, row_hash = state[1], state[2]
+        hashes.setdefault(record_id, set()).add(row_hash)
+        last[record_id] = max(last.get(record_id, 0), version)
+        if is_current:
+            current[record_id] = CurrentState(*state)
     return {
         record_id: KnownRecord(current.get(record_id), last[record_id], frozenset(seen))
         for record_id, seen in hashes.items()
     }
 
 
-#: The tables a load grows, whose statistics the planner needs to keep using their indexes.
-_LOADED_TABLES = ("records", "subjects", "subject_roles")
+def rows_for_keys(
+    conn: Connection, table: str, columns: Sequence[str], key: str, keys: Collection[Any], **equal: Any
+) -> list[tuple[Any, ...]]:
+    """`columns` of the rows of `table` whose `key` is one of `keys` (and each column named in `equal` equals
+    its value), read on the bare driver: IN lists of CHUNK keys on SQLite; on PostgreSQL one statement that
+    probes the index once per key.
+
+    The PostgreSQL form does not depend on the planner's statistics: a table being loaded has none worth the
+    name (it was analysed empty, or not at all), and `key = ANY(...)` over it is then planned as a scan of
+    every row for the agency, chunk after chunk. A lateral subquery behind `OFFSET 0` cannot be turned into a
+    hash join, so each key is one index look-up however big the table has grown.
+    """
+    wanted = list(keys)
+    if not wanted:
+        return []
+    given = tuple(equal.values())
+    if conn.dialect.name == "postgresql":
+        conditions = "".join(f"{name} = %s AND " for name in equal)
+        statement = (
+            f"SELECT found.* FROM unnest(CAST(%s AS {'bigint' if isinstance(wanted[0], int) else 'text'}[]))"
+            " AS wanted(key) CROSS JOIN LATERAL "
+            f"(SELECT {', '.join(columns)} FROM {table} WHERE {conditions}{key} = wanted.key OFFSET 0) AS found"
+        )
+        return [tuple(row) for row in conn.exec_driver_sql(statement, (wanted, *given))]
+    head = f"SELECT {', '.join(columns)} FROM {table} WHERE " + "".join(f"{name} = ? AND " for name in equal)
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start : start + CHUNK]
+        statement = f"{head}{key} IN ({', '.join('?' * len(part))})"
+        found.extend(tuple(row) for row in conn.exec_driver_sql(statement, (*given, *part)))
+    return found
+
+
+#: The tables a load grows whose look-ups (roles' timelines, `store.roles`) are planned by statistics; records
+#: and subjects are looked up with `rows_for_keys`, which needs none.
+_LOADED_TABLES = ("subject_roles",)
+#: SQLite's page cache for a loading connection, in KiB (SQLite's default is 2 MiB). A load inserts into
+#: indexes keyed by identifiers, pks and hashes in no particular order; with the default cache almost every
+#: such insert reads and rewrites a page it had a moment ago.
+SQLITE_LOAD_CACHE_KIB = 65536
 
 
 def refresh_statistics(conn: Connection) -> None:
-    """Have PostgreSQL re-sample the tables a load is growing; a no-op on SQLite, which plans by its indexes.
+    """Have PostgreSQL re-sample the tables a load is growing whose look-ups depend on statistics; a no-op on
+    SQLite, which plans by its indexes.
 
     A table loaded from empty has no statistics until autovacuum gets round to it, and without them the
-    planner probes `records` by agency alone and filters every row of it for each chunk's look-up (each chunk
-    then costs more than the last). Ingestion calls this a few times per batch, after 1, 2, 4, 8... chunks.
+    planner may scan a whole table for each chunk's look-up (each chunk then costs more than the last).
+    Ingestion calls this a few times per batch, after 1, 2, 4, 8... chunks.
     """
     if conn.dialect.name == "postgresql":
         for table in _LOADED_TABLES:
@@ -207,11 +248,16 @@ _LOAD_LOCK = 0x696E67657374  # "ingest"
 
 
 def lock_for_load(conn: Connection) -> None:
-    """Make this transaction the only one loading records and subjects until it ends.
+    """Make this transaction the only one loading records and subjects until it ends, and set it up for a load.
 
     On PostgreSQL a transaction-scoped advisory lock: two batches loading at once would otherwise both find
-    a record (or a subject) new and both insert it, and one would fail on the unique index. SQLite needs
-    none: a unit of work holds the database's write lock from its start.
+    a record (or a subject) new and both insert it, and one would fail on the unique index. JIT compilation is
+    off for the transaction: the look-ups of a chunk cost more than its threshold yet take milliseconds, less
+    than compiling them. SQLite needs no lock (a unit of work holds the database's write lock from its start);
+    its connection gets a page cache of SQLITE_LOAD_CACHE_KIB.
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOAD_LOCK})
+        conn.execute(text("SET LOCAL jit = off"))
+    else:
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, or_, select, update
 
-from xinyong.store import changes
+from xinyong.store import bulk_records, changes
 from xinyong.store.schema import subject_roles
 
 LEGAL_REPRESENTATIVE = "legal_representative"
@@ -185,21 +185,10 @@ def set_holders(conn: Connection, claims: Sequence[RoleClaim]) -> int:
             .values(valid_to=bindparam("new_valid_to")),
             ended,
         )
-    if fresh:
-        conn.execute(
-            subject_roles.insert(),
-            [
-                {
-                    "org_pk": org_pk,
-                    "person_pk": p.person_pk,
-                    "role": role,
-                    "valid_from": p.valid_from,
-                    "valid_to": p.valid_to,
-                    "source_record_pk": p.source_record_pk,
-                }
-                for (org_pk, role), p in fresh
-            ],
-        )
+    if fresh:  # on the bare driver (COPY on PostgreSQL): a register's load adds thousands per chunk
+        names = ("org_pk", "person_pk", "role", "valid_from", "valid_to", "source_record_pk")
+        rows = [(org, p.person_pk, role, p.valid_from, p.valid_to, p.source_record_pk) for (org, role), p in fresh]
+        bulk_records.load_columns(conn, subject_roles, names, [list(column) for column in zip(*rows, strict=True)])
     return len(fresh)
 
 
