@@ -299,6 +299,8 @@ PERSON = KindSpec(
         # The same name, or the same birth date, on the same road (the address's first characters) of
         # an address with a slip further on.
         "l.name_core = r.name_core and substr(l.street, 1, 3) = substr(r.street, 1, 3)",
+        # ... or the name written with other characters of the same sound (or its words split otherwise).
+        "l.name_py = r.name_py and substr(l.street, 1, 3) = substr(r.street, 1, 3)",
         "l.birth_date = r.birth_date and substr(l.street, 1, 3) = substr(r.street, 1, 3)",
         *_code_rules(),
     ),
