@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection
@@ -48,6 +49,7 @@ FRONTIER_KEY = "audit.frontier"
 DEFAULT_BATCH = 1000
 
 __all__ = [
+    "AuditSink",
     "AuditWriter",
     "Event",
     "checkpoint",
@@ -60,6 +62,30 @@ __all__ = [
     "record",
     "verify",
 ]
+
+
+class AuditSink(Protocol):
+    """What hot paths hand audit events to: `AuditWriter` (a thread) or `audit_worker.ProcessAuditWriter`."""
+
+    @property
+    def pending(self) -> int: ...
+
+    @property
+    def written(self) -> int: ...
+
+    @property
+    def flushes(self) -> int: ...
+
+    @property
+    def last_error(self) -> str | None: ...
+
+    def submit(self, event: Event) -> None: ...
+
+    def submit_many(self, events: Iterable[Event]) -> None: ...
+
+    def flush(self, timeout: float | None = 30.0) -> int: ...
+
+    def close(self, timeout: float | None = 30.0) -> None: ...
 
 
 class AuditWriter:

@@ -14,7 +14,7 @@ from xinyong.settings import Settings, load_settings
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from xinyong.auditing import AuditWriter
+    from xinyong.auditing import AuditSink
     from xinyong.screening import ScreeningIndex
     from xinyong.screening.follower import Follower
     from xinyong.store import Store
@@ -66,10 +66,15 @@ class Services:
         return self._store or Store(self.settings.database_url)
 
     @cached_property
-    def audit_writer(self) -> AuditWriter:
-        """The batched audit writer for hot paths (screening checks); its thread starts on first use."""
+    def audit_writer(self) -> AuditSink:
+        """The batched audit writer for hot paths (screening checks), started on first use: a child process of
+        its own (`XINYONG_AUDIT_WRITER=process`, unless the database lives only in this process's memory) or a
+        thread of this one."""
+        from xinyong.audit_worker import ProcessAuditWriter
         from xinyong.auditing import AuditWriter
 
+        if self.settings.audit_writer == "process" and self.store.shareable:
+            return ProcessAuditWriter(self.store.url, flush_ms=self.settings.audit_flush_ms)
         return AuditWriter(self.store, flush_ms=self.settings.audit_flush_ms)
 
     @cached_property

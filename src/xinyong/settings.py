@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     link_upper: float = Field(0.95, description="Match probability at or above which a record links (`model`).")
     link_lower: float = Field(0.50, description="Match probability below which a record becomes a new subject.")
     audit_flush_ms: int = Field(200, description="How long screening audit entries may wait before a bulk write.")
+    audit_writer: Literal["process", "thread"] = Field(
+        "process",
+        description="Where the server writes screening audit entries: a child process of its own, or a thread.",
+    )
     index_poll_ms: int = Field(1000, description="How often a screening replica reads store changes into its index.")
     log_level: str = Field("INFO", description="Log level of the service's JSON logs.")
     catalog_extra: Path | None = Field(None, description="Folder of extra catalog YAML a deployment adds.")

@@ -38,6 +38,11 @@ class Store:
         """`sqlite` or `postgresql`."""
         return self.engine.dialect.name
 
+    @property
+    def shareable(self) -> bool:
+        """Whether another process can open this database by its URL (any but an in-memory SQLite one)."""
+        return self.dialect != "sqlite" or sqlite_file(parse_url(self.url)) is not None
+
     def init(self) -> str:
         """Create or migrate the tables to the code's revision (idempotent) and return that revision."""
         with self._reachable():
