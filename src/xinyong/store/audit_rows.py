@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select, text
@@ -140,8 +141,10 @@ def _insert(conn: Connection, rows: Sequence[AuditRow]) -> None:
     index = [item for row in rows for item in index_rows(row)]
     if not index:
         return
-    # In key order, a flush's rows about one subject land on one page of the index, written once.
-    index.sort()
+    # In key order, a flush's rows about one subject land on one page of the index, written once. The rows
+    # come in seq order, so a stable sort on the object alone gives (object, seq) order, without comparing
+    # tuples (three times as slow on a batch check's hundreds of thousands of rows).
+    index.sort(key=itemgetter(0))
     if conn.dialect.driver == "psycopg":
         # COPY is PostgreSQL's bulk path: a batch check's subjects cost a few microseconds each, not a statement.
         raw: Any = conn.connection.driver_connection
