@@ -141,6 +141,33 @@ def test_the_server_own_entries_and_the_child_share_one_chain(
     assert auditing.verify(store, None).ok
 
 
+def test_submit_waits_once_too_many_events_wait(store: Store, clock: FixedClock) -> None:
+    writer = ProcessAuditWriter(store.url, flush_ms=20, max_pending=100)
+    try:
+        release, holder = _hold_append_lock(store)
+        done = threading.Event()
+
+        def submit_all() -> None:
+            for n in range(1, 151):
+                writer.submit(_event(clock, n))
+            done.set()
+
+        submitter = threading.Thread(target=submit_all)
+        try:
+            submitter.start()
+            time.sleep(0.5)
+            assert not done.is_set()  # held back at the bound while the child cannot write
+            assert writer.pending == 100
+        finally:
+            release.set()
+            holder.join(10)
+        submitter.join(30)
+        assert done.is_set()
+        assert writer.flush() == 150
+    finally:
+        writer.close()
+
+
 def test_close_writes_what_is_queued_then_refuses_events(store: Store, clock: FixedClock) -> None:
     writer = ProcessAuditWriter(store.url, flush_ms=5000)
     writer.submit_many([_event(clock, 1), _event(clock, 2)])
@@ -155,6 +182,8 @@ def test_settings_are_checked(store: Store) -> None:
         ProcessAuditWriter(store.url, flush_ms=0)
     with pytest.raises(InvalidInput, match="positive batch size"):
         ProcessAuditWriter(store.url, batch_size=0)
+    with pytest.raises(InvalidInput, match="positive number of events"):
+        ProcessAuditWriter(store.url, max_pending=0)
 
 
 def test_a_failed_write_is_retried_with_the_same_events(

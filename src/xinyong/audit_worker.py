@@ -14,6 +14,8 @@ copied) that opens its own connection to the same database:
   commit and its count would have that one batch written twice (two entries saying the same check
   happened), never once less.
 - A database failure is retried, as by the thread writer; `last_error` says what failed.
+- At most `max_pending` events wait: beyond that, `submit` waits for the child (back-pressure), so a load
+  the writer cannot sustain slows the answers to the writer's pace instead of filling memory.
 
 The log's append lock (an advisory lock on PostgreSQL, the write lock on SQLite) keeps the child's appends
 and the server's own audited changes in one unbroken chain.
@@ -50,7 +52,9 @@ _PARENT_CHECK_S: Final = 1.0
 class ProcessAuditWriter:
     """Takes audit events without waiting and writes them in bulk in a child process (see the module)."""
 
-    def __init__(self, url: str, *, flush_ms: int = 200, batch_size: int = 1000) -> None:
+    def __init__(self, url: str, *, flush_ms: int = 200, batch_size: int = 1000, max_pending: int = 20_000) -> None:
+        if max_pending < 1:
+            raise InvalidInput(f"{max_pending} is not a positive number of events", field="max_pending")
         if flush_ms < 1:
             raise InvalidInput(f"{flush_ms} is not a positive number of milliseconds", field="audit_flush_ms")
         if batch_size < 1:
@@ -58,6 +62,7 @@ class ProcessAuditWriter:
         self._url = url
         self._interval = flush_ms / 1000
         self._batch_size = batch_size
+        self._max_pending = max_pending
         self._ctx = multiprocessing.get_context("spawn")
         # Written by the child only: events written (in the order submitted) and transactions committed.
         self._written = self._ctx.Value("q", 0, lock=False)
@@ -103,10 +108,19 @@ class ProcessAuditWriter:
         self.submit_many((event,))
 
     def submit_many(self, events: Iterable[Event]) -> None:
-        """Queue several events at once (a batch check)."""
+        """Queue several events at once (a batch check).
+
+        Only when `max_pending` events already wait does this wait too, until the child has caught up: under
+        load the writer cannot sustain, answers slow to its pace rather than the queue outgrowing memory.
+        """
         batch = list(events)
         if not batch:
             return
+        while self.pending >= self._max_pending and not self._closed:
+            time.sleep(_POLL_S)
+            with self._lock:
+                if not self._alive() and self._process is not None:
+                    self._running()
         with self._lock:
             if self._closed:
                 raise StoreError("the audit writer is closed; no further events can be recorded")
