@@ -34,6 +34,7 @@ from multiprocessing.context import SpawnProcess
 from multiprocessing.queues import Queue
 from typing import Any, Final
 
+from xinyong.audit.writers import check_writer_settings, not_written
 from xinyong.errors import InvalidInput, StoreError
 from xinyong.store import Store, audit_rows
 from xinyong.store.audit_rows import Event
@@ -55,10 +56,7 @@ class ProcessAuditWriter:
     def __init__(self, url: str, *, flush_ms: int = 200, batch_size: int = 1000, max_pending: int = 20_000) -> None:
         if max_pending < 1:
             raise InvalidInput(f"{max_pending} is not a positive number of events", field="max_pending")
-        if flush_ms < 1:
-            raise InvalidInput(f"{flush_ms} is not a positive number of milliseconds", field="audit_flush_ms")
-        if batch_size < 1:
-            raise InvalidInput(f"{batch_size} is not a positive batch size", field="batch_size")
+        check_writer_settings(flush_ms, batch_size)
         self._url = url
         self._interval = flush_ms / 1000
         self._batch_size = batch_size
@@ -140,10 +138,7 @@ class ProcessAuditWriter:
             self._running().put(_FLUSH)
         while self.written < target:
             if deadline is not None and time.monotonic() >= deadline:
-                reason = f": {self.last_error}" if self.last_error else ""
-                raise StoreError(
-                    f"audit events not written within {timeout} s ({target - self.written} waiting){reason}"
-                )
+                raise not_written(timeout, target - self.written, self.last_error)
             time.sleep(_POLL_S)
             with self._lock:
                 if not self._alive():

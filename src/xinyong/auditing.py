@@ -34,6 +34,7 @@ from xinyong.audit import (
     sign_checkpoint,
     verify_log,
 )
+from xinyong.audit.writers import check_writer_settings, not_written
 from xinyong.clock import Clock, SystemClock
 from xinyong.errors import ConfigError, InvalidInput, NotFound, StoreError
 from xinyong.store import Store, audit_rows, meta
@@ -98,10 +99,7 @@ class AuditWriter:
     """
 
     def __init__(self, store: Store, *, flush_ms: int = 200, batch_size: int = DEFAULT_BATCH) -> None:
-        if flush_ms < 1:
-            raise InvalidInput(f"{flush_ms} is not a positive number of milliseconds", field="audit_flush_ms")
-        if batch_size < 1:
-            raise InvalidInput(f"{batch_size} is not a positive batch size", field="batch_size")
+        check_writer_settings(flush_ms, batch_size)
         self._store = store
         self._interval = flush_ms / 1000
         self._batch_size = batch_size
@@ -176,9 +174,7 @@ class AuditWriter:
             while self._written < target:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    reason = f": {self._last_error}" if self._last_error else ""
-                    waiting = target - self._written
-                    raise StoreError(f"audit events not written within {timeout} s ({waiting} waiting){reason}")
+                    raise not_written(timeout, target - self._written, self._last_error)
                 self._written_cv.wait(remaining)
             return self._written
 
