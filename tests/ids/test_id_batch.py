@@ -37,3 +37,18 @@ def test_empty_and_mixed_lengths() -> None:
     assert batch.check_characters_ok([]).shape == (0,)
     mask = batch.check_characters_ok(["11010519491231002X", "x", "91350500676532779B"])
     assert mask.tolist() == [True, False, True]
+
+
+def test_line_breaks_never_shift_a_code_into_line() -> None:
+    # 17 + 1 + 19 characters is the length two 18-character codes joined by a line break would have: the gate
+    # must not read the second code's last 18 characters as a code of its own.
+    valid = "11010519491231002X"
+    shifted = ["1101051949123100\n", "\n" + valid]
+    assert batch.check_characters_ok(shifted).tolist() == [False, False]
+    assert batch.check_characters_ok([valid, valid[:17] + "\n"]).tolist() == [True, False]
+    assert batch.check_characters_ok(["x" * 17, valid + "1"]).tolist() == [False, False]
+
+
+def test_lines_given_by_the_caller_agree_with_the_codes() -> None:
+    codes = ["11010519491231002X", "91350500676532779B", "11010519491231002Y"]
+    assert batch.check_characters_ok(codes, lines="\n".join(codes)).tolist() == [True, True, False]

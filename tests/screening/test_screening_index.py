@@ -21,6 +21,7 @@ from xinyong.ids import resident_id
 from xinyong.rules.decisions import decide
 from xinyong.screening import BatchError, ScreeningIndex, changes_for, publish, subject_file
 from xinyong.screening.feed import hashed_id
+from xinyong.screening.index import SCAN_SLICE
 from xinyong.store import NewSubject, RecordData, Store, audit_rows, records, roles, subjects
 from xinyong.store.records import LinkUpdate
 
@@ -282,3 +283,41 @@ def test_cached_answers_follow_a_refresh(store: Store, province: dict[str, int])
     assert (
         getattr(index.check_batch([PERSON_ID, REP_ID], "air_ticket", DAY)[1], "effect", None) == "deny"
     )  # others keep theirs
+
+
+def test_a_batch_longer_than_a_slice_answers_each_id_as_alone(store: Store, province: dict[str, int]) -> None:
+    publish(store, CAT, CLOCK)
+    index = ScreeningIndex.build(store, CAT)
+    rng = random.Random(11)
+    ids = [resident_id.generate(rng, "110105", date(1970, 1, 1 + i % 28), i % 2 == 0) for i in range(2 * SCAN_SLICE)]
+    # Hits, a wrong check character and a full-width ID on either side of a slice boundary and at the ends.
+    for at in (0, SCAN_SLICE - 1, SCAN_SLICE, len(ids) - 1):
+        ids[at] = PERSON_ID
+    ids[SCAN_SLICE + 1] = PERSON_ID[:-1] + "1"
+    ids[SCAN_SLICE - 2] = "１１０１０５１９４９１２３１００２Ｘ"
+    ids.append("line\nbreak")
+    one_by_one = [index.check_batch([raw], "air_ticket", DAY)[0] for raw in ids]
+    assert index.check_batch(ids, "air_ticket", DAY) == one_by_one
+    payload, tally = index.check_batch_json(ids, "air_ticket", DAY)
+    assert [line.get("effect") for line in json.loads(payload)["decisions"]] == [
+        getattr(r, "effect", None) for r in one_by_one
+    ]
+    assert (tally.invalid, len(tally.objects)) == (2, 5)
+
+
+def test_an_answer_made_from_a_file_a_refresh_replaced_meanwhile_is_not_kept(
+    store: Store, province: dict[str, int]
+) -> None:
+    publish(store, CAT, CLOCK)
+    index = ScreeningIndex.build(store, CAT)
+    old = index.file(PERSON_ID)
+    assert old is not None
+    day = index._day("air_ticket", DAY)
+    # A check that read the file just before a refresh replaced it finishes after the refresh forgot answers.
+    index._files[PERSON_ID] = replace(old, listings=())
+    assert index._decide(day, PERSON_ID, old).effect == "deny"  # answered from what it read ...
+    assert PERSON_ID not in day.decisions  # ... but not kept for the next check
+    assert index.check(PERSON_ID, "air_ticket", DAY).effect == "allow"
+    index.check_batch([PERSON_ID], "air_ticket", DAY)
+    index._forget([PERSON_ID])
+    assert PERSON_ID not in day.decisions

@@ -28,31 +28,41 @@ _ORG_CHECK: Final = np.frombuffer(b"0123456789X0", dtype=np.uint8)  # 11 - (S mo
 
 _RID_WEIGHTS: Final = np.array(resident_id.WEIGHTS, dtype=np.int32)
 #: The weighted sum of seventeen "0" characters, taken off a sum over the characters' codes.
+_RID_WEIGHTS_F32: Final = _RID_WEIGHTS.astype(np.float32)
 _RID_ZERO_SUM: Final = ord("0") * int(_RID_WEIGHTS.sum())
 _RID_CHECK: Final = np.frombuffer(resident_id.CHECK_CHARS.encode("ascii"), dtype=np.uint8)
 
 Mask = npt.NDArray[np.bool_]
 
 
-def check_characters_ok(codes: Sequence[str]) -> Mask:
-    """True where a code is 18 ASCII characters whose check character is right as a USCC or a resident ID."""
+def check_characters_ok(codes: Sequence[str], *, lines: str | None = None) -> Mask:
+    """True where a code is 18 ASCII characters whose check character is right as a USCC or a resident ID.
+
+    `lines` is `"\\n".join(codes)` when the caller has made it already (screening joins each slice of a batch
+    right after its membership test, while the strings are still in the CPU's cache)."""
     n = len(codes)
     ok = np.zeros(n, dtype=np.bool_)
     if n == 0:
         return ok
-    joined = "".join(codes)
-    if len(joined) != 18 * n or not joined.isascii():
-        sized = [i for i, c in enumerate(codes) if len(c) == 18 and c.isascii()]
+    text = "\n".join(codes) if lines is None else lines
+    # Every code 18 characters long and none holding a line break: each sits at a stride of 19 characters.
+    aligned = len(text) == 19 * n - 1 and text.isascii() and text.count("\n") == n - 1
+    if aligned:
+        raw = (text + "\n").encode("ascii")
+        rows = np.frombuffer(raw, dtype=np.uint8).reshape(n, 19)
+        aligned = bool((rows[:, 18] == ord("\n")).all())
+    if not aligned:
+        sized = [i for i, c in enumerate(codes) if len(c) == 18 and c.isascii() and "\n" not in c]
         if sized:
             ok[sized] = check_characters_ok([codes[i] for i in sized])
         return ok
-    raw = joined.encode("ascii")
-    chars = np.frombuffer(raw, dtype=np.uint8).reshape(n, 18)
+    chars = rows[:, :18]
     # Resident ID: ISO 7064 MOD 11-2 over seventeen digits (the common case, so it goes first).
     body = chars[:, :17]
-    rid_total = (body.astype(np.int32) @ _RID_WEIGHTS - _RID_ZERO_SUM) % 11
+    # In float32 the product is BLAS's (a third faster than numpy's integer loop) and exact: sums stay below 2**24.
+    rid_total = ((body.astype(np.float32) @ _RID_WEIGHTS_F32).astype(np.int32) - _RID_ZERO_SUM) % 11
     rid_ok = chars[:, 17] == _RID_CHECK[rid_total]
-    others = raw.translate(None, b"0123456789")
+    others = raw.translate(None, b"0123456789\n")
     if others.count(b"X") == len(others) == np.count_nonzero(chars[:, 17] == ord("X")):
         ok |= rid_ok  # digits only, X only as a check character: every row's body is digits, no row test needed
     else:
