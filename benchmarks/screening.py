@@ -38,6 +38,10 @@ DAY = date(2026, 6, 1)
 NOW = datetime(2026, 6, 1, 4, tzinfo=UTC)
 
 
+#: IDs in one `POST /v1/check/batch` request of the HTTP part.
+BATCH_REQUEST_IDS = 1000
+
+
 def resident_ids(n: int, seed: int = 1) -> list[str]:
     """n distinct valid resident ID numbers, generated vectorised."""
     rng = np.random.default_rng(seed)
@@ -201,7 +205,10 @@ def in_process(universe: int, measured_n: int, queries_n: int, workdir: Path, re
     store = Store(f"sqlite:///{workdir / 'screening.db'}")
     store.init()
     _populate_targets(store, measured)
-    (workdir / "measured.json").write_text(json.dumps(measured[:5000]))
+    # For the HTTP part: every ID under measure (the bare endpoint's dict), and one request's IDs drawn as the
+    # in-process queries are, from all subjects (about a tenth of them under measure, as in the population).
+    (workdir / "measured.json").write_text(json.dumps(measured))
+    (workdir / "batch.json").write_text(json.dumps(queries[:BATCH_REQUEST_IDS]))
     del everyone
     gc.collect()
     before = _rss_mb()

@@ -103,6 +103,28 @@ def test_submit_does_not_wait_for_the_database(store: Store, clock: FixedClock, 
     assert len(_rows(store)) == 2000
 
 
+def test_single_checks_from_many_threads_are_each_written_once_in_their_order(
+    store: Store, clock: FixedClock, writer: ProcessAuditWriter
+) -> None:
+    # The server's single checks submit one event each; the sender hands them to the child in groups.
+    def submit(first: int) -> None:
+        for n in range(first, first + 250):
+            writer.submit(_event(clock, n))
+
+    threads = [threading.Thread(target=submit, args=(t * 1000,)) for t in range(1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert writer.flush() == 1000
+    numbers = [r.detail["n"] for r in _rows(store)]
+    assert sorted(numbers) == [t * 1000 + i for t in range(1, 5) for i in range(250)]
+    for t in range(1, 5):
+        assert [n for n in numbers if n // 1000 == t] == [t * 1000 + i for i in range(250)]
+    assert writer.flushes < 1000 // 10
+    assert auditing.verify(store, None).ok
+
+
 def test_a_killed_child_loses_nothing(store: Store, clock: FixedClock, writer: ProcessAuditWriter) -> None:
     writer.submit_many([_event(clock, n) for n in range(1, 11)])
     assert writer.flush() == 10

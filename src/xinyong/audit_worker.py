@@ -6,7 +6,9 @@ that costs more than half the answers. `ProcessAuditWriter` has the same methods
 with the writing done by a child process (the `spawn` start method, so nothing of the server's threads is
 copied) that opens its own connection to the same database:
 
-- `submit` hands events to a queue that a feeder thread pickles into a pipe; it never touches the database.
+- `submit` adds events to an outbox; a sender thread hands what gathered there to the child's queue every
+  few milliseconds as one item (one pickling and one pipe write for many single checks, not one each, so the
+  server's event loop is not interrupted once per check). It never touches the database.
 - The child writes what it receives in transactions of up to `batch_size` events, every `flush_ms` or as soon
   as a full batch is waiting or a flush is asked for, and counts what it wrote in shared memory, in order.
 - The parent keeps every event until the child's count has passed it. If the child dies, the next `submit`
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import queue as queue_module
 import threading
 import time
@@ -48,6 +51,10 @@ _ERROR_BYTES: Final = 512
 _POLL_S: Final = 0.002
 #: How long the child waits for events before it looks whether its parent is still there.
 _PARENT_CHECK_S: Final = 1.0
+#: How much lower the child's scheduling priority is than the server's (see `os.nice`).
+WRITER_NICENESS: Final = 10
+#: How long the sender lets events gather in the outbox before it hands them to the child together.
+SEND_S: Final = 0.005
 
 
 class ProcessAuditWriter:
@@ -69,6 +76,9 @@ class ProcessAuditWriter:
         self._lock = threading.Lock()
         self._kept: deque[Event] = deque()  # submitted and not yet counted as written, oldest first
         self._kept_from = 0  # how many events were submitted before the oldest one kept
+        self._outbox: list[Event] = []  # submitted and not yet handed to the child's queue
+        self._waiting = threading.Event()  # set when the outbox holds something
+        self._sender: threading.Thread | None = None
         self._submitted = 0
         self._queue: Queue[Any] | None = None
         self._process: SpawnProcess | None = None
@@ -123,10 +133,32 @@ class ProcessAuditWriter:
             if self._closed:
                 raise StoreError("the audit writer is closed; no further events can be recorded")
             self._forget_written()
-            queue = self._running()
             self._kept.extend(batch)
             self._submitted += len(batch)
-            queue.put(batch if len(batch) > 1 else batch[0])
+            self._outbox.extend(batch)
+            if self._sender is None:
+                self._sender = threading.Thread(target=self._send, name="xinyong-audit-sender", daemon=True)
+                self._sender.start()
+        self._waiting.set()
+
+    def _send(self) -> None:
+        """The sender thread: wait for events, let more gather for `SEND_S`, hand them over together."""
+        while True:
+            self._waiting.wait()
+            time.sleep(SEND_S)
+            with self._lock:
+                self._waiting.clear()
+                if self._closed and not self._outbox:
+                    return
+                self._hand_over()
+
+    def _hand_over(self) -> Queue[Any]:
+        """Put the outbox on the child's queue (under the lock); returns the queue."""
+        queue = self._running()
+        if self._outbox:
+            queue.put(self._outbox)
+            self._outbox = []
+        return queue
 
     def flush(self, timeout: float | None = 30.0) -> int:
         """Write everything submitted so far and wait for it; returns how many events are written in all."""
@@ -135,7 +167,7 @@ class ProcessAuditWriter:
             target = self._submitted
             if self.written >= target:
                 return self.written
-            self._running().put(_FLUSH)
+            self._hand_over().put(_FLUSH)
         while self.written < target:
             if deadline is not None and time.monotonic() >= deadline:
                 raise not_written(timeout, target - self.written, self.last_error)
@@ -154,7 +186,10 @@ class ProcessAuditWriter:
         finally:
             with self._lock:
                 self._closed = True
+                if self._outbox:  # submitted after the flush above: still written before the stop
+                    self._hand_over()
                 process, queue = self._process, self._queue
+            self._waiting.set()  # the sender, if any, sees the writer closed and ends
             if process is not None and queue is not None:
                 queue.put(_STOP)
                 process.join(timeout)
@@ -188,8 +223,9 @@ class ProcessAuditWriter:
         process.start()
         self._queue, self._process = queue, process
         if self._kept:
-            # What the last child had not counted as written, in the order it was submitted.
+            # What the last child had not counted as written, in the order it was submitted (the outbox too).
             queue.put(list(self._kept))
+        self._outbox = []
         return queue
 
     def _forget_written(self) -> None:
@@ -203,6 +239,9 @@ def serve(url: str, queue: Queue[Any], written: Any, flushes: Any, error: Any, i
     """The child's loop: gather events until a batch is full, the interval is over or a flush is asked for,
     write them and count them; return when told to stop or when the parent has gone (after writing what it
     holds)."""
+    # Below the server's priority: when both want a core, answers come first and the writer catches up in the
+    # gaps (the queue and the back-pressure above bound what it may fall behind).
+    os.nice(WRITER_NICENESS)
     store = Store(url)
     parent = multiprocessing.parent_process()
     held: list[Event] = []
