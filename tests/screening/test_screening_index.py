@@ -22,7 +22,9 @@ from xinyong.rules.decisions import decide
 from xinyong.screening import BatchError, ScreeningIndex, changes_for, publish, subject_file
 from xinyong.screening.feed import hashed_id
 from xinyong.screening.index import SCAN_SLICE
+from xinyong.screening.publisher import republish
 from xinyong.store import NewSubject, RecordData, Store, audit_rows, records, roles, subjects
+from xinyong.store import screening as screening_store
 from xinyong.store.records import LinkUpdate
 
 CAT = default_catalog()
@@ -205,6 +207,27 @@ def test_batch_checks_keep_order_report_bad_ids_and_allow_unknown_ones(store: St
 def test_publishing_twice_writes_nothing_new(store: Store, province: dict[str, int]) -> None:
     assert publish(store, CAT, CLOCK) > 0
     assert publish(store, CAT, FixedClock(datetime(2024, 4, 1, tzinfo=UTC))) == 0
+
+
+def test_small_rounds_publish_what_one_round_publishes(store: Store, province: dict[str, int]) -> None:
+    # A later version of R1 (fulfilled) and another record of the same person in a later stretch of the store:
+    # the person is worked out once per round, and rounds of one record each end where one round ends.
+    later = T0 + timedelta(days=1)
+    with store.unit_of_work() as conn:
+        fulfilled = replace(_record("R1", province["person"]), version=2, status="fulfilled", valid_to=date(2024, 3, 2))
+        records.supersede(conn, fulfilled, at=later)
+    _insert(store, _record("R4", province["person"], decision_no="(2024)京0105执7号"), later)
+    in_pieces = publish(store, CAT, CLOCK, chunk=1, round_size=1)
+    with store.connect() as conn:
+        pieces = sorted(screening_store.iter_targets(conn), key=lambda t: t.key)
+    assert in_pieces > 0
+    assert publish(store, CAT, CLOCK) == 0  # the cursors moved past everything
+    with store.unit_of_work() as conn:  # what one round derives from the whole store: the same targets
+        assert republish(conn, CAT, sorted(province.values()), T0) == 0
+    windows = {(t.record_key, t.target_pk): t.valid_to for t in pieces}
+    assert windows[("court.110105:R1", province["person"])] == date(2024, 3, 2)  # ended by the fulfilment
+    assert ("court.110105:R4", province["person"]) in windows
+    assert ("court.110105:R2", province["rep"]) in windows  # through the legal representative
 
 
 def test_check_command_single_batch_and_audit(

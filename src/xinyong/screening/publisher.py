@@ -24,24 +24,42 @@ RECORDS_CURSOR = "screening.records_cursor"
 CHANGES_CURSOR = "screening.changes_cursor"
 
 
-def publish(store: Store, catalog: Catalog, clock: Clock, *, chunk: int = 20_000) -> int:
-    """Publish everything stored since the last run; returns the number of feed events written."""
+#: Record versions (and subject changes) gathered per round; their subjects are published once each per round.
+ROUND = 1_000_000
+
+
+def publish(store: Store, catalog: Catalog, clock: Clock, *, chunk: int = 20_000, round_size: int = ROUND) -> int:
+    """Publish everything stored since the last run; returns the number of feed events written.
+
+    A round gathers the subjects of up to `round_size` new record versions and subject changes, publishes
+    each of them once (in transactions of `chunk` subjects) and then moves the cursors past what it gathered.
+    A subject with records in many places of the store (a yearly tax grade, say) is worked out once per
+    round, not once per stretch of records. Killed mid-round, the next run redoes the round: republishing
+    compares with what is published, so nothing is written twice.
+    """
     written = 0
     with store.connect() as conn:  # look before taking the write lock: most rounds find nothing new
         if not _pending(conn):
             return 0
     while True:
-        with store.unit_of_work() as conn:
-            screening.lock_publisher(conn)
+        with store.connect() as conn:
             rec_cursor = int(meta.get(conn, RECORDS_CURSOR) or 0)
             chg_cursor = int(meta.get(conn, CHANGES_CURSOR) or 0)
-            from_records, new_rec = screening.records_after(conn, rec_cursor, limit=chunk)
-            from_changes, new_chg = screening.changes_after(conn, chg_cursor, limit=chunk)
-            if (new_rec, new_chg) == (rec_cursor, chg_cursor):
-                return written
-            written += republish(conn, catalog, sorted(from_records | from_changes), clock.now())
-            meta.put(conn, RECORDS_CURSOR, str(new_rec))
-            meta.put(conn, CHANGES_CURSOR, str(new_chg))
+            from_records, new_rec = screening.records_after(conn, rec_cursor, limit=round_size)
+            from_changes, new_chg = screening.changes_after(conn, chg_cursor, limit=round_size)
+        if (new_rec, new_chg) == (rec_cursor, chg_cursor):
+            return written
+        subjects_ = sorted(from_records | from_changes)
+        for start in range(0, max(len(subjects_), 1), chunk):
+            with store.unit_of_work() as conn:
+                screening.lock_publisher(conn)
+                written += republish(conn, catalog, subjects_[start : start + chunk], clock.now())
+                if start + chunk >= len(subjects_):
+                    # Another publisher may have moved them further meanwhile: never back.
+                    now_rec = int(meta.get(conn, RECORDS_CURSOR) or 0)
+                    now_chg = int(meta.get(conn, CHANGES_CURSOR) or 0)
+                    meta.put(conn, RECORDS_CURSOR, str(max(new_rec, now_rec)))
+                    meta.put(conn, CHANGES_CURSOR, str(max(new_chg, now_chg)))
 
 
 def _pending(conn: Connection) -> bool:
