@@ -125,6 +125,32 @@ def test_single_checks_from_many_threads_are_each_written_once_in_their_order(
     assert auditing.verify(store, None).ok
 
 
+def test_the_sender_tries_again_when_no_child_can_be_started(
+    store: Store, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = ProcessAuditWriter(store.url, flush_ms=20, batch_size=50)
+    real = writer._running
+    calls = {"n": 0}
+
+    def first_fails() -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("no process could be started")
+        return real()
+
+    monkeypatch.setattr(writer, "_running", first_fails)
+    try:
+        writer.submit(_event(clock, 1))
+        deadline = time.monotonic() + 20
+        while writer.written < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert writer.written == 1  # no flush asked for it: the sender handed it over on its second try
+        assert calls["n"] >= 2
+    finally:
+        writer.close()
+    assert [r.detail["n"] for r in _rows(store)] == [1]
+
+
 def test_a_killed_child_loses_nothing(store: Store, clock: FixedClock, writer: ProcessAuditWriter) -> None:
     writer.submit_many([_event(clock, n) for n in range(1, 11)])
     assert writer.flush() == 10

@@ -55,6 +55,8 @@ _PARENT_CHECK_S: Final = 1.0
 WRITER_NICENESS: Final = 10
 #: How long the sender lets events gather in the outbox before it hands them to the child together.
 SEND_S: Final = 0.005
+#: How long the sender waits before it tries again after it could not hand events over.
+_RETRY_S: Final = 1.0
 
 
 class ProcessAuditWriter:
@@ -146,11 +148,19 @@ class ProcessAuditWriter:
         while True:
             self._waiting.wait()
             time.sleep(SEND_S)
+            failed = False
             with self._lock:
                 self._waiting.clear()
                 if self._closed and not self._outbox:
                     return
-                self._hand_over()
+                try:
+                    self._hand_over()
+                except Exception:  # e.g. a child that cannot be started: the events stay kept and outboxed
+                    log.exception("the audit sender could not hand events to the writer process; will retry")
+                    failed = True
+            if failed:
+                time.sleep(_RETRY_S)
+                self._waiting.set()
 
     def _hand_over(self) -> Queue[Any]:
         """Put the outbox on the child's queue (under the lock); returns the queue."""
