@@ -27,8 +27,8 @@ _ORG_WEIGHTS: Final = np.array(uscc.ORG_WEIGHTS, dtype=np.int32)
 _ORG_CHECK: Final = np.frombuffer(b"0123456789X0", dtype=np.uint8)  # 11 - (S mod 11), 10 -> X, 11 -> 0
 
 _RID_WEIGHTS: Final = np.array(resident_id.WEIGHTS, dtype=np.int32)
-#: The weighted sum of seventeen "0" characters, taken off a sum over the characters' codes.
 _RID_WEIGHTS_F32: Final = _RID_WEIGHTS.astype(np.float32)
+#: The weighted sum of seventeen "0" characters, taken off a sum over the characters' codes.
 _RID_ZERO_SUM: Final = ord("0") * int(_RID_WEIGHTS.sum())
 _RID_CHECK: Final = np.frombuffer(resident_id.CHECK_CHARS.encode("ascii"), dtype=np.uint8)
 

@@ -50,16 +50,19 @@ def publish(store: Store, catalog: Catalog, clock: Clock, *, chunk: int = 20_000
         if (new_rec, new_chg) == (rec_cursor, chg_cursor):
             return written
         subjects_ = sorted(from_records | from_changes)
-        for start in range(0, max(len(subjects_), 1), chunk):
+        for start in range(0, len(subjects_), chunk):
             with store.unit_of_work() as conn:
                 screening.lock_publisher(conn)
                 written += republish(conn, catalog, subjects_[start : start + chunk], clock.now())
-                if start + chunk >= len(subjects_):
-                    # Another publisher may have moved them further meanwhile: never back.
-                    now_rec = int(meta.get(conn, RECORDS_CURSOR) or 0)
-                    now_chg = int(meta.get(conn, CHANGES_CURSOR) or 0)
-                    meta.put(conn, RECORDS_CURSOR, str(max(new_rec, now_rec)))
-                    meta.put(conn, CHANGES_CURSOR, str(max(new_chg, now_chg)))
+        with store.unit_of_work() as conn:
+            screening.lock_publisher(conn)
+            _advance(conn, RECORDS_CURSOR, new_rec)
+            _advance(conn, CHANGES_CURSOR, new_chg)
+
+
+def _advance(conn: Connection, cursor: str, to: int) -> None:
+    """Move a cursor to `to`, never back: another publisher may have moved it further meanwhile."""
+    meta.put(conn, cursor, str(max(to, int(meta.get(conn, cursor) or 0))))
 
 
 def _pending(conn: Connection) -> bool:
