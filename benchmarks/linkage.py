@@ -564,6 +564,8 @@ def _splink_alone(store: Any) -> dict[str, Any]:
     """The same model on the same prepared frames: register, estimate, score, read the pairs back."""
     from xinyong.link import frames, model
     from xinyong.link.backends import open_backend
+    from xinyong.link.plan import Plan
+    from xinyong.link.resolve import subject_side
     from xinyong.link.settings import SPECS
     from xinyong.store import linkage
 
@@ -572,11 +574,7 @@ def _splink_alone(store: Any) -> dict[str, Any]:
         pending = linkage.pending_rows(conn)
         for kind in ("org", "person"):
             rows = [r for r in pending if r.kind == kind]
-            entries = linkage.subject_entries(conn, kind)
-            prepared[kind] = (
-                frames.record_frame(kind, rows),
-                frames.subject_frame(kind, entries, linkage.subject_evidence(conn, kind)),
-            )
+            prepared[kind] = (frames.record_frame(kind, rows), subject_side(conn, kind, Plan()))
     cpu, started = _cpu(), time.perf_counter()
     pairs = 0
     backend = open_backend("duckdb")

@@ -3,12 +3,18 @@ rated at growing sizes, each stage's wall time, peak memory and throughput, and 
 stage's time against the number of subjects (1.0 is linear; the goal is at most 1.15).
 
     python -m benchmarks.scale [--subjects 100000,1000000,10000000] [--years 3] [--engine duckdb|spark]
-                               [--pg URL] [--work DIR] [--markdown FILE]
+                               [--pg URL] [--work DIR] [--markdown FILE] [--keep]
+                               [--stages generate,ingest,...] [--resume]
 
 Every stage runs in a child process of its own (`--stage`), so its peak RSS is its own and a crash in one
 stage is reported, not hidden. Subjects = organisations + people (the generator's 1.5 people per
 organisation, so `--subjects 100000` is 40,000 organisations). The store is SQLite in the work folder, or a
 fresh PostgreSQL schema with `--pg`. `--markdown` writes the table that docs/scale.md carries.
+
+A stage's figures are saved in its size's work folder (`<stage>.run.json`). `--stages` runs only the named
+stages (and stops a size at the first stage it does not name); `--resume` with the same `--work` and
+`--keep` takes the figures and data of the stages that already ran there and runs the rest, so a long size
+can be run in parts (say generation and ingestion, then linking onwards after a change to linkage).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -232,6 +238,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--stage", choices=(*STAGES, SIZES), default=None, help=argparse.SUPPRESS)
     parser.add_argument("--orgs", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--stages", default=",".join(STAGES), help="comma-separated stages to run")
+    parser.add_argument("--resume", action="store_true", help="reuse the stages already run in --work")
     args = parser.parse_args(argv)
 
     if args.stage:  # a child: run one stage and write its counts
@@ -241,23 +249,40 @@ def main(argv: list[str]) -> int:
         return 0
 
     sizes = [int(s.replace("_", "")) for s in args.subjects.split(",") if s.strip()]
+    wanted = [s.strip() for s in args.stages.split(",") if s.strip()]
+    if unknown := [s for s in wanted if s not in STAGES]:
+        parser.error(f"--stages: unknown stage {unknown[0]!r}; choose from {', '.join(STAGES)}")
+    if args.resume and (args.work is None or args.pg):
+        parser.error("--resume needs --work (the folder of the earlier run) and works on SQLite only")
     root = args.work or Path(tempfile.mkdtemp(prefix="xinyong-scale-"))
     runs: list[StageRun] = []
     last_sizes: dict[str, Any] = {}
     for subjects in sizes:
         work = root / f"n{subjects}"
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
+        if not args.resume:
+            shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True, exist_ok=True)
         env, schema = _environment(work, args.pg, args.engine)
         try:
+            complete = True
             for stage in STAGES:
-                run = _run_stage(stage, work, subjects, args.years, args.engine, env)
+                saved = work / f"{stage}.run.json"
+                if args.resume and saved.exists():
+                    run = StageRun(**json.loads(saved.read_text(encoding="utf-8")))
+                elif stage in wanted:
+                    run = _run_stage(stage, work, subjects, args.years, args.engine, env)
+                    saved.write_text(json.dumps(asdict(run)), encoding="utf-8")
+                else:
+                    complete = False
+                    break
                 runs.append(run)
                 print(
                     f"{subjects:>12,} subjects  {stage:<8} {run.seconds:9.1f} s  peak {run.peak_mib:8,.0f} MiB  "
                     f"{_throughput(run)}  {json.dumps(run.counts)}",
                     flush=True,
                 )
+            if not complete:
+                continue
             measured = _run_stage(SIZES, work, subjects, args.years, args.engine, env)
             for table, figures in measured.counts["tables"].items():
                 if figures["rows"]:

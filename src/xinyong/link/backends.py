@@ -12,6 +12,7 @@ from typing import Any, Final, Protocol
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from xinyong.errors import ConfigError
 from xinyong.sparkengine import SPARK_INSTALL, spark_available
@@ -28,8 +29,8 @@ class Backend(Protocol):
     #: What the engine raises when a query fails, for steps that may fail on unlucky data.
     errors: tuple[type[Exception], ...]
 
-    def register(self, frame: pd.DataFrame, name: str) -> Any:
-        """The frame as a Splink input table whose rows say they come from `name`."""
+    def register(self, frame: pd.DataFrame | pa.Table, name: str) -> Any:
+        """The frame (pandas or Arrow) as a Splink input table whose rows say they come from `name`."""
         ...
 
     def to_pandas(self, table: Any) -> pd.DataFrame:
@@ -54,7 +55,7 @@ class DuckDBBackend:
         self._connection = duckdb.connect(":memory:", config=config)
         self.api = DuckDBAPI(connection=self._connection)
 
-    def register(self, frame: pd.DataFrame, name: str) -> Any:
+    def register(self, frame: pd.DataFrame | pa.Table, name: str) -> Any:
         return register_table(self.api, frame, name)
 
     def to_pandas(self, table: Any) -> pd.DataFrame:

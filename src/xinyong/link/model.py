@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any, Final, Literal
 
 import pandas as pd
+import pyarrow as pa
 from splink import Linker, SettingsCreator
 from splink.blocking_rule_library import CustomRule
 from splink.internals.exceptions import SplinkException
@@ -113,7 +114,7 @@ class Sides:
     n_subjects: int
 
 
-def register(backend: Backend, records: pd.DataFrame, subjects: pd.DataFrame) -> Sides:
+def register(backend: Backend, records: pd.DataFrame, subjects: pd.DataFrame | pa.Table) -> Sides:
     """Hand both frames to the backend once, for estimation and scoring alike."""
     return Sides(backend.register(records, RECORDS), backend.register(subjects, SUBJECTS), len(records), len(subjects))
 

@@ -63,6 +63,12 @@ class Memo:
         """The values `fn` has been applied to so far, with what it gave."""
         return self._tables.setdefault(fn, {})
 
+    def trim(self, limit: int) -> None:
+        """Forget everything once more than `limit` values are remembered, so a long run stays in bounded
+        memory (a forgotten key is only computed again)."""
+        if sum(len(table) for table in self._tables.values()) > limit:
+            self._tables.clear()
+
 
 def mapped(values: Sequence[K | None], fn: Callable[[K], V], memo: Memo | None = None) -> list[V | None]:
     """`fn` applied to each value, computed once per distinct value (and per run, given a memo); None stays None."""

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Final
 
 import pandas as pd
+import pyarrow as pa
 
 from xinyong.catalog.model import Catalog
 from xinyong.clock import Clock, today
@@ -36,6 +37,10 @@ from xinyong.store.linkage import Connection, ExplanationRow, NewLinkRun, Pendin
 KINDS: Final = writeback.KINDS
 #: Candidates kept per record for review and for explanations.
 MAX_CANDIDATES: Final = 5
+#: Subjects read and turned into comparison columns at a time.
+SUBJECT_CHUNK: Final = 100_000
+#: Normalised values a run remembers before it starts remembering afresh (a few hundred MB at most).
+MEMO_LIMIT: Final = 2_000_000
 #: Steps `link_pending` reports through `advance`: reading, identifiers, four per kind, writing.
 PHASES: Final = 2 + 4 * len(KINDS) + 1
 
@@ -137,11 +142,30 @@ def _by_identifier(conn: Connection, pending: Sequence[PendingRow], plan: Plan, 
     return [r for r in pending if r.pk not in linked]
 
 
-def _near_miss(rows: Sequence[PendingRow], entries: Sequence[SubjectEntry], day: date) -> dict[int, SubjectEntry]:
-    # The kind's subjects are all in hand already: a near miss is looked up among them, not in the store
-    # (a code held by a subject of the other kind would not count anyway).
+def subject_side(conn: Connection, kind: str, plan: Plan, memo: Memo | None = None) -> pa.Table:
+    """Every subject of a kind as comparison columns, read and prepared `SUBJECT_CHUNK` subjects at a time."""
+    parts: list[pa.Table] = []
+    chunks = store_linkage.subject_chunks(conn, kind, SUBJECT_CHUNK)
+    while True:
+        with plan.timed("read"):
+            chunk = next(chunks, None)
+        if chunk is None:
+            break
+        with plan.timed("prepare"):
+            parts.append(frames.to_arrow(kind, frames.subject_frame(kind, *chunk, memo)))
+            if memo is not None:
+                memo.trim(MEMO_LIMIT)
+    return frames.concat_side(kind, parts)
+
+
+def _near_miss(
+    conn: Connection, kind: str, rows: Sequence[PendingRow], side: pa.Table, day: date
+) -> dict[int, SubjectEntry]:
+    # Which near misses a subject of the kind holds is found in the subject side; only those few are read
+    # from the store (a code held by a subject of the other kind would not count anyway).
     codes = {r.pk: near_misses(r.id_raw, r.kind, day) for r in rows if r.id_raw}
-    known = {e.id_value: e for e in entries if e.id_value is not None}
+    held = frames.codes_held(side, [code for found in codes.values() for code in found])
+    known = {code: e for code, e in store_linkage.subject_entries_by_id(conn, sorted(held)).items() if e.kind == kind}
     out: dict[int, SubjectEntry] = {}
     for row in rows:
         if codes.get(row.pk) and (hit := near_miss_candidate(row, codes[row.pk], known)) is not None:
@@ -169,20 +193,17 @@ def _by_model(
     """Score one kind's records against its subjects, decide the bands, and group the new ones."""
     engine, spec, rejected, step = ctx.engine, ctx.spec, ctx.rejected, ctx.step
     kind = spec.kind
-    with plan.timed("read"):
-        entries = store_linkage.subject_entries(conn, kind) if rows else []
-        evidence = store_linkage.subject_evidence(conn, kind) if rows else []
-    with plan.timed("near_miss"):
-        near = _near_miss(rows, entries, ctx.day)
+    memo = Memo()
     with plan.timed("prepare"):
-        plan.keys.update((e.pk, e.key) for e in entries)
-        memo = Memo()
         left = frames.record_frame(kind, rows, memo)
-        right = frames.subject_frame(kind, entries, evidence, memo) if rows else left
-        del memo, evidence
-        sides = model.register(engine, left, right) if rows and entries else None
+    right = subject_side(conn, kind, plan, memo) if rows else frames.concat_side(kind, [])
+    del memo
+    with plan.timed("near_miss"):
+        near = _near_miss(conn, kind, rows, right, ctx.day)
+    with plan.timed("prepare"):
+        sides = model.register(engine, left, right) if rows and right.num_rows else None
     step(1)
-    start = reused or model.priors(spec, len(entries))
+    start = reused or model.priors(spec, right.num_rows)
     with plan.timed("estimate"):
         if reused is not None:
             fitted = model.Estimate(start, [{"step": "reused"}])
@@ -196,6 +217,9 @@ def _by_model(
     step(1)
     with plan.timed("decide"):
         _decide(ctx, rows, plan, candidates, near, left, fitted.params)
+        # The keys of the subjects a person is asked about, for the review queue.
+        shown = {c.subject_pk for _, _, found in plan.review for c in found}.difference(plan.keys)
+        plan.keys.update(store_linkage.subject_keys(conn, shown))
     step(1)
     return fitted
 

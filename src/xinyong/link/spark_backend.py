@@ -26,6 +26,7 @@ from fractions import Fraction
 from typing import Any, Final
 
 import pandas as pd
+import pyarrow as pa
 
 from xinyong.errors import ConfigError
 from xinyong.link.backends import register_table
@@ -64,7 +65,9 @@ class SparkBackend:
         self.api = SparkAPI(spark_session=self.spark, break_lineage_method="persist")  # type: ignore[no-untyped-call]
         _register_similarities(self.spark)
 
-    def register(self, frame: pd.DataFrame, name: str) -> Any:
+    def register(self, frame: pd.DataFrame | pa.Table, name: str) -> Any:
+        if isinstance(frame, pa.Table):
+            frame = frame.to_pandas()
         return register_table(self.api, self.spark.createDataFrame(frame, schema=_schema(frame)), name)
 
     def to_pandas(self, table: Any) -> pd.DataFrame:

@@ -8,6 +8,7 @@ million rows through SQLAlchemy's rows) would cost more than the matching itself
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ EVIDENCE_LINKS = ("id", "confirmed", "new")
 RUN_PREFIX = "L"
 #: The session's temporary table in which `apply_links` stages a run's verdicts.
 STAGED_LINKS = "staged_links"
+_CURSORS: Final = itertools.count(1)
 
 
 class PendingRow(NamedTuple):
@@ -217,11 +219,45 @@ def pending_rows(conn: Connection) -> list[PendingRow]:
     return list(map(PendingRow._make, _driver_rows(conn, query)))
 
 
-def subject_entries(conn: Connection, kind: str) -> list[SubjectEntry]:
-    """Every subject of a kind, by pk."""
+def subject_chunks(conn: Connection, kind: str, size: int) -> Iterator[tuple[list[SubjectEntry], list[EvidenceRow]]]:
+    """Every subject of a kind by pk, `size` at a time, each with what the current records tied to
+    it say about it (in record order): two ordered reads walked side by side, so no more than one
+    chunk is ever held in memory."""
     s = subjects.c
-    query = select(s.pk, s.key, s.kind, s.id_value, s.name, s.name_norm).where(s.kind == kind).order_by(s.pk)
-    return list(map(SubjectEntry._make, _driver_rows(conn, query)))
+    listed = select(s.pk, s.key, s.kind, s.id_value, s.name, s.name_norm).where(s.kind == kind).order_by(s.pk)
+    r = records.c
+    said = (
+        select(r.subject_pk, r.legal_rep_name, r.legal_rep_id, r.address, r.phone, r.birth_date)
+        .where(
+            r.subject_kind == kind,
+            r.subject_pk.is_not(None),
+            r.link.in_(EVIDENCE_LINKS),
+            r.superseded_at.is_(None),
+        )
+        .order_by(r.subject_pk, r.pk)
+    )
+    evidence = map(EvidenceRow._make, _driver_rows(conn, said))
+    waiting = next(evidence, None)
+    entries = map(SubjectEntry._make, _driver_rows(conn, listed))
+    while chunk := list(itertools.islice(entries, size)):
+        last = chunk[-1].pk
+        tied: list[EvidenceRow] = []
+        # Evidence of a pk that is no subject of this kind falls into some chunk and matches no entry.
+        while waiting is not None and waiting.subject_pk <= last:
+            tied.append(waiting)
+            waiting = next(evidence, None)
+        yield chunk, tied
+
+
+def subject_keys(conn: Connection, pks: Iterable[int]) -> dict[int, str]:
+    """The keys of subjects by pk."""
+    wanted = sorted(set(pks))
+    s = subjects.c
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        query = select(s.pk, s.key).where(s.pk.in_(wanted[start : start + CHUNK]))
+        found.update((int(pk), str(key)) for pk, key in conn.execute(query))
+    return found
 
 
 def subject_entries_by_id(conn: Connection, id_values: Sequence[str]) -> dict[str, SubjectEntry]:
@@ -236,22 +272,6 @@ def subject_entries_by_id(conn: Connection, id_values: Sequence[str]) -> dict[st
             if entry.id_value is not None:
                 found[entry.id_value] = entry
     return found
-
-
-def subject_evidence(conn: Connection, kind: str) -> list[EvidenceRow]:
-    """What the current records already tied to subjects of a kind say about them."""
-    r = records.c
-    query = (
-        select(r.subject_pk, r.legal_rep_name, r.legal_rep_id, r.address, r.phone, r.birth_date)
-        .where(
-            r.subject_kind == kind,
-            r.subject_pk.is_not(None),
-            r.link.in_(EVIDENCE_LINKS),
-            r.superseded_at.is_(None),
-        )
-        .order_by(r.subject_pk, r.pk)
-    )
-    return list(map(EvidenceRow._make, _driver_rows(conn, query)))
 
 
 def rejected_pairs(conn: Connection) -> set[tuple[str, int]]:
@@ -287,7 +307,10 @@ def _driver_rows(conn: Connection, query: Select[Any]) -> Iterator[tuple[Any, ..
         for index, selected in enumerate(query.selected_columns)
         if (processor := selected.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
     ]
-    cursor = conn.connection.cursor()
+    # On PostgreSQL a named (server-side) cursor, so that only FETCH rows at a time cross to this process;
+    # psycopg's plain cursor holds the whole result in memory once executed.
+    named = (f"xinyong_rows_{next(_CURSORS)}",) if dialect.name == "postgresql" else ()
+    cursor = conn.connection.cursor(*named)
     try:
         cursor.execute(sql)
         done: list[dict[Any, Any]] = [{None: None} for _ in convert]
