@@ -4,6 +4,7 @@ records tied to it (and only those), and a near miss is still found among subjec
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 from link_samples import Registry, populate
 
@@ -15,7 +16,7 @@ from xinyong.store import linkage
 pytestmark = pytest.mark.integration
 
 
-def _side(registry: Registry, kind: str, chunk: int, memo: Memo | None, monkeypatch: pytest.MonkeyPatch) -> object:
+def _side(registry: Registry, kind: str, chunk: int, memo: Memo | None, monkeypatch: pytest.MonkeyPatch) -> pa.Table:
     monkeypatch.setattr(resolve, "SUBJECT_CHUNK", chunk)
     plan = Plan()
     with registry.store.connect() as conn:
