@@ -19,6 +19,8 @@ from typing import Any, Final
 from xinyong.errors import ConfigError
 
 SPARK_INSTALL: Final = "pip install 'xinyong[spark]'"
+#: The batch engines (XINYONG_ENGINE): DuckDB (and pyarrow) in this process, or Spark.
+ENGINES: Final = ("duckdb", "spark")
 
 _LOCK = threading.Lock()
 _SESSIONS: dict[str, Any] = {}

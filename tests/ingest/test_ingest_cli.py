@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ingest_samples import ORG_IDS, org_row, person_row, write_csv
@@ -82,3 +83,39 @@ def test_user_errors_are_one_line_and_exit_1(
     feed = write_csv(tmp_path / "mee.csv", [org_row(1)])
     result = runner.invoke(app, ["ingest", str(feed), *args])
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)
+
+
+def test_engine_option_says_what_reads_parquet(
+    tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from xinyong.ingest import readers
+
+    feed = write_csv(tmp_path / "mee.csv", [org_row(1), org_row(2)])
+    header = feed.read_text(encoding="utf-8").splitlines()[0].lstrip("\ufeff").split(",")
+    table = pacsv.read_csv(feed, convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string())))
+    parquet = tmp_path / "mee.parquet"
+    pq.write_table(table, parquet)
+    masters: list[str] = []
+
+    def on_spark(path: Path, label: str, master: str) -> Any:
+        masters.append(master)
+        return iter(())
+
+    monkeypatch.setattr(readers, "spark_parquet_rows", on_spark)
+    monkeypatch.setenv("XINYONG_ENGINE", "spark")
+    monkeypatch.setenv("XINYONG_SPARK_MASTER", "local[1]")
+    # The option wins over XINYONG_ENGINE: pyarrow reads the file here, Spark is never asked.
+    here = runner.invoke(app, ["ingest", str(parquet), "--agency", "mee.110000", "--engine", "duckdb", "--json"])
+    assert here.exit_code == 0, here.output
+    assert (json.loads(here.stdout)["rows"], masters) == (2, [])
+    on_cluster = runner.invoke(app, ["ingest", str(parquet), "--agency", "mee.110000", "--engine", "spark", "--json"])
+    assert on_cluster.exit_code == 0, on_cluster.output
+    assert (json.loads(on_cluster.stdout)["rows"], masters) == (0, ["local[1]"])
+    wrong = runner.invoke(app, ["ingest", str(parquet), "--agency", "mee.110000", "--engine", "hadoop"])
+    assert wrong.exit_code != 0
+    assert "--engine" in wrong.output
+    assert "must be one of duckdb, spark" in wrong.output

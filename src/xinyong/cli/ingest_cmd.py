@@ -11,6 +11,7 @@ from xinyong.bootstrap import build
 from xinyong.cli.output import emit_json, progress
 from xinyong.ids import load_from_home
 from xinyong.ingest import ingest_paths
+from xinyong.sparkengine import ENGINES
 
 
 def ingest_cmd(
@@ -24,6 +25,10 @@ def ingest_cmd(
         str | None,
         typer.Option("--encoding", help="Text encoding of CSV / JSON Lines; detected by default."),
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option("--engine", help="What reads Parquet: duckdb (pyarrow here) or spark; default: XINYONG_ENGINE."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Validate and store a batch; prints accepted, rejected, unchanged and superseded counts.
@@ -31,6 +36,8 @@ def ingest_cmd(
     Rejected rows go to XINYONG_HOME/quarantine/BATCH.csv with row, field and reason. Interrupted, run the
     same command again: rows the first run stored count as unchanged, the rest are stored.
     """
+    if engine is not None and engine not in ENGINES:
+        raise typer.BadParameter(f"must be one of {', '.join(ENGINES)}", param_hint="--engine")
     with build() as services, progress(f"ingest {agency}") as advance:
         summary = ingest_paths(
             services.store,
@@ -43,6 +50,7 @@ def ingest_cmd(
             home=services.settings.home,
             allow_list=load_from_home(services.settings.home),
             advance=advance,
+            engine=engine,
         )
     if as_json:
         emit_json(summary.as_dict())

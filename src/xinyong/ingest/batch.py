@@ -77,8 +77,13 @@ def ingest_paths(
     allow_list: AllowList | None = None,
     chunk_rows: int = CHUNK_ROWS,
     advance: Callable[[int], None] | None = None,
+    engine: str | None = None,
 ) -> BatchSummary:
-    """Validate and store one agency's files as one batch; every file is checked before any row is stored."""
+    """Validate and store one agency's files as one batch; every file is checked before any row is stored.
+
+    `engine` (duckdb or spark; by default XINYONG_ENGINE) says what reads Parquet feeds: pyarrow in this
+    process, or Spark on XINYONG_SPARK_MASTER. The rows, and so what is stored, are the same either way.
+    """
     found = catalog.agencies.get(agency)
     if found is None:
         raise InvalidInput(f"unknown agency {agency!r}; `xinyong catalog` lists them", field="agency")
@@ -108,7 +113,7 @@ def ingest_paths(
     counts = BatchCounts()
     try:
         with _collector_paced():
-            for number, chunk in enumerate(_chunks(read_rows(feeds), chunk_rows), start=1):
+            for number, chunk in enumerate(_chunks(read_rows(feeds, engine=engine), chunk_rows), start=1):
                 valid = _check(chunk, mapping, validator, quarantine)
                 quarantine.flush()
                 written = str(quarantine.written) if quarantine.written is not None else None

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from xinyong.errors import InvalidInput
 from xinyong.ingest.rows import RawRow
 from xinyong.settings import load_settings
-from xinyong.sparkengine import spark_session
+from xinyong.sparkengine import ENGINES, spark_session
 
 #: Rows rebuilt at a time on the driver (the pyarrow reader's batch size).
 CHUNK: Final = 5_000
@@ -44,8 +44,8 @@ def spark_master_for(engine: str | None) -> str | None:
         return None
     settings = load_settings()
     chosen = engine or settings.engine
-    if chosen not in ("duckdb", "spark"):
-        raise InvalidInput(f"unknown batch engine {chosen!r}; choose duckdb or spark", field="engine")
+    if chosen not in ENGINES:
+        raise InvalidInput(f"unknown batch engine {chosen!r}; choose {' or '.join(ENGINES)}", field="engine")
     return settings.spark_master if chosen == "spark" else None
 
 
