@@ -23,7 +23,6 @@ from xinyong.store import NewSubject, Store, audit_rows, bulk_records, partition
 from xinyong.store.audit_rows import Event
 from xinyong.store.migrate import alembic_config, head_revision
 from xinyong.store.schema import audit_log, subject_roles
-from xinyong.store.schema_linkage import link_explanations
 
 Y2025 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 Y2027 = datetime(2027, 2, 1, 8, 0, tzinfo=UTC)
@@ -80,10 +79,13 @@ def _populate(conn: sa.Connection, make_record: MakeRecord) -> dict[str, int]:
     later = records.supersede(conn, make_record("R1", subject_pk=person.pk, row_hash="h2"), at=Y2027)
     bulk_records.bulk_insert(conn, [make_record(f"B{i}") for i in range(50)], recorded_at=Y2025)
     roles.set_legal_rep(conn, org.pk, person.pk, date(2024, 1, 1), source_record_pk=first.pk)
+    # As the table was at that revision (its levels moved to level sets in 0009).
     conn.execute(
-        link_explanations.insert().values(
-            run="run-1", record_pk=later.pk, subject_pk=person.pk, rank=1, probability=0.99, match_weight=7.0, levels={}
-        )
+        sa.text(
+            "INSERT INTO link_explanations (run, record_pk, subject_pk, rank, probability, match_weight, levels)"
+            " VALUES ('run-1', :record, :subject, 1, 0.99, 7.0, '{}')"
+        ),
+        {"record": later.pk, "subject": person.pk},
     )
     audit_rows.record(conn, _events(Y1999, Y2025, Y2025.replace(month=4), Y2027))
     return {"first": first.pk, "later": later.pk}

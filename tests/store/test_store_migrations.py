@@ -75,3 +75,58 @@ def test_migrations_need_no_ini_file_and_no_working_folder(
         assert store.init() == HEAD
     finally:
         store.dispose()
+
+
+def _to(store: Store, revision: str, *, down: bool) -> None:
+    from alembic import command
+
+    from xinyong.store.migrate import alembic_config
+
+    with store.engine.connect() as connection, connection.begin():
+        (command.downgrade if down else command.upgrade)(alembic_config(connection), revision)
+
+
+def test_explanations_keep_their_levels_through_the_level_sets_migration(store: Store, make_record: Any) -> None:
+    from datetime import UTC, datetime
+
+    from xinyong.store import bulk_records, linkage
+
+    shared = {"name": {"gamma": 3, "label": "同名 same name", "match_weight": 9.5, "bayes_factor": 724.08}}
+    other = {"phone": {"gamma": -1, "label": "missing on a side", "match_weight": 0.0, "bayes_factor": 1.0}}
+    late = {"district": {"gamma": 1, "label": "same district", "match_weight": 1.5, "bayes_factor": 2.83}}
+    with store.unit_of_work() as conn:
+        one, two = bulk_records.bulk_insert(
+            conn, [make_record("A"), make_record("B")], recorded_at=datetime(2025, 1, 1, tzinfo=UTC)
+        )
+        rows = [
+            linkage.ExplanationRow("", one, 1, 0.99, 9.5, shared),
+            linkage.ExplanationRow("", two, 1, 0.98, 9.5, dict(shared)),  # equal, not the same object
+            linkage.ExplanationRow("", one, 2, 0.5, 0.0, other),
+        ]
+        linkage.save_explanations(conn, rows, run="L00000001")
+    _to(store, "0008", down=True)
+    with store.engine.connect() as conn:
+        assert [c["name"] for c in sa.inspect(conn).get_columns("link_explanations")][-1] == "levels"
+    with store.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO link_explanations (run, record_pk, rank, probability, match_weight, levels) "
+                "VALUES ('L00000002', :pk, 1, 0.7, 1.5, :levels)"
+            ),
+            {"pk": two, "levels": linkage._json(late)},
+        )
+    _to(store, HEAD, down=False)
+    assert _diff(store, metadata) == []
+    with store.connect() as conn:
+        first = linkage.explanations_for(conn, one)
+        second = linkage.explanations_for(conn, two)
+        sets = conn.execute(sa.text("SELECT pk, digest FROM link_level_sets ORDER BY pk")).all()
+        # A set the migration made is found again by a later run with the same levels.
+        linkage.save_explanations(conn, [linkage.ExplanationRow("", two, 1, 0.6, 1.5, late)], run="L00000003")
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM link_level_sets")).scalar_one() == 3
+        # A new one is numbered after the sets the migration numbered itself.
+        linkage.save_explanations(conn, [linkage.ExplanationRow("", one, 1, 0.6, 1.5, {"x": {}})], run="L00000004")
+        assert conn.execute(sa.text("SELECT MAX(pk), COUNT(*) FROM link_level_sets")).one() == (4, 4)
+    assert [(e.run, e.rank, dict(e.levels)) for e in first] == [("L00000001", 1, shared), ("L00000001", 2, other)]
+    assert [(e.run, dict(e.levels)) for e in second] == [("L00000001", shared), ("L00000002", late)]
+    assert [digest for _, digest in sets] == [linkage.level_digest(linkage._json(v)) for v in (shared, other, late)]

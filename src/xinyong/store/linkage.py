@@ -8,6 +8,7 @@ million rows through SQLAlchemy's rows) would cost more than the matching itself
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -21,7 +22,7 @@ from xinyong.errors import Conflict, NotFound
 from xinyong.store import keys
 from xinyong.store.records import LinkUpdate
 from xinyong.store.schema import UTCDateTime, records, subjects
-from xinyong.store.schema_linkage import link_explanations, link_runs, review_items
+from xinyong.store.schema_linkage import link_explanations, link_level_sets, link_runs, review_items
 from xinyong.store.schema_screening import subject_changes
 
 __all__ = [
@@ -370,7 +371,7 @@ _EXPLANATION_COLUMNS: Final = (
     "rank",
     "probability",
     "match_weight",
-    "levels",
+    "level_set_pk",
 )
 
 
@@ -378,18 +379,11 @@ def save_explanations(conn: Connection, rows: Sequence[ExplanationRow], *, run: 
     """Store explanations (each under `run` when given, else under its own): COPY on PostgreSQL, one
     prepared statement on SQLite, as a run writes one or more for nearly every record it considered.
 
-    Rows that share one `levels` mapping (pairs that fell in the same levels) have it encoded once.
+    Each distinct `levels` is stored once as a level set (found again by its digest, in this run or an
+    earlier one); rows that share one mapping object are encoded once.
     """
     pks = keys.allocate(conn, link_explanations, len(rows))
-    encoded: dict[int, str] = {}
-
-    def levels(value: Mapping[str, Any]) -> str:
-        # Keyed by identity: every mapping stays alive in `rows` while this runs.
-        found = encoded.get(id(value))
-        if found is None:
-            found = encoded[id(value)] = _json(value)
-        return found
-
+    sets = _level_sets(conn, rows)
     values = (
         (
             pk,
@@ -400,7 +394,7 @@ def save_explanations(conn: Connection, rows: Sequence[ExplanationRow], *, run: 
             r.rank,
             r.probability,
             r.match_weight,
-            levels(r.levels),
+            sets[id(r.levels)],
         )
         for pk, r in zip(pks, rows, strict=True)
     )
@@ -409,6 +403,37 @@ def save_explanations(conn: Connection, rows: Sequence[ExplanationRow], *, run: 
     else:
         _insert_many(conn, "link_explanations", _EXPLANATION_COLUMNS, values)
     return len(rows)
+
+
+def _level_sets(conn: Connection, rows: Sequence[ExplanationRow]) -> dict[int, int]:
+    """The level set of each row's `levels`, by the mapping's identity (every mapping stays alive in `rows`
+    meanwhile); sets not stored yet are added, in the order the rows first show them."""
+    texts: dict[int, str] = {}
+    for r in rows:
+        if id(r.levels) not in texts:
+            texts[id(r.levels)] = _json(r.levels)
+    digests = {text: level_digest(text) for text in dict.fromkeys(texts.values())}
+    wanted = sorted(set(digests.values()))
+    found: dict[str, int] = {}
+    s = link_level_sets.c
+    for start in range(0, len(wanted), CHUNK):
+        query = select(s.digest, s.pk).where(s.digest.in_(wanted[start : start + CHUNK]))
+        found.update((str(digest), int(pk)) for digest, pk in conn.execute(query))
+    fresh = [(digest, text) for text, digest in digests.items() if digest not in found]
+    if fresh:
+        new_pks = keys.allocate(conn, link_level_sets, len(fresh))
+        found.update((digest, pk) for pk, (digest, _) in zip(new_pks, fresh, strict=True))
+        stored = ((pk, digest, text) for pk, (digest, text) in zip(new_pks, fresh, strict=True))
+        if conn.dialect.name == "postgresql":
+            _copy(conn, "link_level_sets", ("pk", "digest", "levels"), stored)
+        else:
+            _insert_many(conn, "link_level_sets", ("pk", "digest", "levels"), stored)
+    return {key: found[digests[text]] for key, text in texts.items()}
+
+
+def level_digest(text: str) -> str:
+    """The key of a level set: the SHA-256 of its JSON text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _json(value: Mapping[str, Any]) -> str:
@@ -498,9 +523,10 @@ def apply_links(conn: Connection, updates: Sequence[LinkUpdate], *, at: datetime
 
 def explanations_for(conn: Connection, record_pk: int) -> list[ExplanationRow]:
     """Why a record was linked as it was, in every run that considered it, best candidate first."""
-    e = link_explanations.c
+    e, s = link_explanations.c, link_level_sets.c
     query = (
-        select(e.run, e.record_pk, e.rank, e.probability, e.match_weight, e.levels, e.subject_pk, e.other_record_pk)
+        select(e.run, e.record_pk, e.rank, e.probability, e.match_weight, s.levels, e.subject_pk, e.other_record_pk)
+        .join_from(link_explanations, link_level_sets, e.level_set_pk == s.pk)
         .where(e.record_pk == record_pk)
         .order_by(e.pk)
     )

@@ -3,7 +3,8 @@
 A run row keeps everything needed to reproduce its links: the comparison settings, the estimated model
 (m and u probabilities per comparison level, and lambda), the thresholds and the seed. Each explanation
 row says why a record was put next to a candidate: its probability, its match weight and, per
-comparison, the level it fell in and that level's weight. The review queue holds the records a person
+comparison, the level it fell in and that level's weight (a level set shared by every explanation with the
+same levels and weights). The review queue holds the records a person
 must decide, with every decision kept (who, when, why), so a rejection also stays a negative judgement.
 """
 
@@ -59,6 +60,18 @@ link_runs = Table(
     UniqueConstraint("run", "kind"),
 )
 
+# One combination of comparison levels and their weights, as many explanations share it: a million pairs
+# fall in a few thousand combinations, so each is stored once (keyed by the SHA-256 of its JSON) and an
+# explanation row is a few numbers.
+link_level_sets = Table(
+    "link_level_sets",
+    metadata,
+    Column("pk", PrimaryKey, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    # {comparison: {"gamma": level, "label": text, "match_weight": w, "bayes_factor": 2**w}}
+    Column("levels", JSON, nullable=False),
+)
+
 link_explanations = Table(
     "link_explanations",
     metadata,
@@ -72,8 +85,8 @@ link_explanations = Table(
     Column("rank", Integer, nullable=False),
     Column("probability", Float, nullable=False),
     Column("match_weight", Float, nullable=False),
-    # {comparison: {"gamma": level, "label": text, "match_weight": w, "bayes_factor": 2**w}}
-    Column("levels", JSON, nullable=False),
+    # The level each comparison fell in, and its weight.
+    Column("level_set_pk", PrimaryKey, ForeignKey("link_level_sets.pk"), nullable=False),
     Index(None, "record_pk"),
     Index(None, "run"),
 )
