@@ -142,6 +142,18 @@ def test_org_legal_forms_are_canonical(raw: str, expected: str) -> None:
         ("北京银行股份有限公司", "北京银行"),
         # 阿里地区 is a prefecture, but its short form 阿里 is not treated as a region.
         ("阿里巴巴集团控股有限公司", "阿里巴巴集团控股"),
+        # A district after the city goes too, also one named like a prefecture (朝阳市 is in Liaoning).
+        ("北京市昌平区承景信职业技能培训学校", "承景信职业技能培训学校"),
+        ("北京市石景山区某某餐厅", "某某餐厅"),
+        ("北京市朝阳区陈丹秀面馆", "陈丹秀面馆"),
+        ("朝阳区陈丹秀面馆", "陈丹秀面馆"),
+        ("北京市朝阳区顺发", "朝阳区顺发"),
+        # Only right after a region, and only two or three characters before 区, 县 or 旗.
+        ("北京五星红旗商贸有限公司", "五星红旗商贸"),
+        ("北京市承景信社区服务中心", "承景信社区服务中心"),
+        ("北京市和平社区服务中心", "和平社区服务中心"),
+        ("北京中关村科技园区管理有限公司", "中关村科技园区管理"),
+        ("北京市阳光小区物业管理有限公司", "阳光小区物业管理"),
     ],
 )
 def test_org_name_core(raw: str, expected: str) -> None:

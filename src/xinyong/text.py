@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import cache, lru_cache
 from importlib import resources
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from opencc import OpenCC
 from pypinyin import lazy_pinyin
@@ -301,6 +301,12 @@ _LEGAL_FORMS = (
     "个人独资企业",
 )
 _BRANCH = re.compile(r"^(?P<parent>.+?公司)(?P<branch>.+分公司)$")
+# A county-level district as names carry it after their province or city (北京市朝阳区…, 北京市石景山区…):
+# two or three characters and 区 or 县, taken off only right after a region, and only while three characters
+# would be left. Words that end in 区 without being districts (和平社区, 科技园区, 阳光小区) are not taken.
+_DISTRICT_ENDINGS: Final = "区县"
+_LEADING_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{1,2}?(?P<last>[\u4e00-\u9fff])[" + _DISTRICT_ENDINGS + "]")
+_NOT_DISTRICTS: Final = frozenset("社园小景校厂街片辖商营库林牧农垦")
 # An enterprise name is region + trade name (two characters at least) + industry + legal form,
 # so a remainder shorter than three characters is not a trade name and an industry: 北京银行 and
 # 中山证券 keep their region, whose name is their trade name.
@@ -325,11 +331,23 @@ def org_name_core(s: str) -> str:
             if text.endswith(form) and len(text) > len(form):
                 text = text[: -len(form)]
                 break
-    for _ in range(3):  # province, then city: 广东省深圳市…
+    after_region = False
+    for _ in range(3):  # province, then city, then district: 广东省深圳市…, 北京市朝阳区…
+        district = _LEADING_DISTRICT.match(text) if after_region else None
+        if district is not None and district["last"] not in _NOT_DISTRICTS and len(text) - district.end() >= _MIN_CORE:
+            text = text[district.end() :]
+            break
         region = _LEADING_REGION.match(text)
         if not region or len(text) - region.end() < _MIN_CORE:
             break
-        text = text[region.end() :]
+        end = region.end()
+        if text[end] in _DISTRICT_ENDINGS:
+            # A county-level district that shares a prefecture's short name (朝阳区, not 朝阳市).
+            if len(text) - end - 1 >= _MIN_CORE:
+                text = text[end + 1 :]
+            break
+        text = text[end:]
+        after_region = True
     return text
 
 

@@ -238,13 +238,18 @@ ORG = KindSpec(
     ),
     blocking=(
         "l.name_core = r.name_core",
-        # A slip in the name after its first two characters, within one district.
-        "substr(l.name_core, 1, 2) = substr(r.name_core, 1, 2) and l.district = r.district",
+        # A slip in the name after its first two characters (a character typed for another keeps the
+        # length), within one district. Without the length a district of 200,000 companies puts every
+        # record next to hundreds that share its first two characters.
+        "substr(l.name_core, 1, 2) = substr(r.name_core, 1, 2) and length(l.name_core) = length(r.name_core)"
+        " and l.district = r.district",
         "l.name_py = r.name_py",
         "l.phone = r.phone",
         "l.street = r.street",
         "l.rep_id = r.rep_id",
-        "l.rep_name = r.rep_name and l.district = r.district",
+        # The same legal representative's name on the same road (a common name within a whole district
+        # would pair each record with thousands).
+        "l.rep_name = r.rep_name and substr(l.street, 1, 3) = substr(r.street, 1, 3)",
         "l.name_norm = r.rep_name",
         "l.rep_name = r.name_norm",
         *_code_rules(),
