@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, select, text
+from sqlalchemy import Connection, Row, Select, delete, func, literal, select, text
 
 from xinyong.store import records as record_repo
 from xinyong.store.changes import touch
@@ -89,12 +89,24 @@ def listing_records(
     """Every version of the listing-type records resolved to these subjects, grouped by subject."""
     out: dict[int, list[RecordRow]] = {}
     for chunk in _chunks(subject_pks):
-        query = select(records).where(records.c.subject_pk.in_(chunk), records.c.record_type.in_(record_types))
-        for row in conn.execute(query):
+        for row in conn.execute(listing_query(chunk, record_types)):
             rec = record_repo.row_from(row)
             if rec.subject_pk is not None:
                 out.setdefault(rec.subject_pk, []).append(rec)
     return out
+
+
+def listing_query(subject_pks: Sequence[int], record_types: Sequence[str]) -> Select[Any]:
+    """The versions of listing-type records of these subjects, found through the subject index.
+
+    The type is compared as an expression (`record_type || ''`), which no index serves: SQLite plans without
+    statistics and would otherwise walk the (record_type, decided_on) index through every listing record of
+    the store for each chunk of subjects, a cost that grows with the store (measured: a round of 10^6 record
+    versions took ten minutes at 10^7 subjects, 89 s for the whole of publishing at 10^6).
+    """
+    return select(records).where(
+        records.c.subject_pk.in_(subject_pks), (records.c.record_type + literal("")).in_(record_types)
+    )
 
 
 def representatives(
