@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from xinyong.clock import CST, FixedClock
 from xinyong.errors import InvalidInput
 from xinyong.ids import resident_id
 from xinyong.rules.decisions import decide
-from xinyong.screening import BatchError, ScreeningIndex, changes_for, publish, subject_file
+from xinyong.screening import BatchError, ScreeningIndex, changes_for, publish, publisher, subject_file
 from xinyong.screening.feed import hashed_id
 from xinyong.screening.index import SCAN_SLICE
 from xinyong.screening.publisher import republish
@@ -228,6 +229,29 @@ def test_small_rounds_publish_what_one_round_publishes(store: Store, province: d
     assert windows[("court.110105:R1", province["person"])] == date(2024, 3, 2)  # ended by the fulfilment
     assert ("court.110105:R4", province["person"]) in windows
     assert ("court.110105:R2", province["rep"]) in windows  # through the legal representative
+
+
+def test_a_subject_is_worked_out_once_per_round_however_spread_its_records_are(
+    store: Store, province: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The person has records at the start and at the end of the store; rounds read one subject at a time.
+    later = T0 + timedelta(days=1)
+    _insert(store, _record("R4", province["person"], decision_no="(2024)京0105执7号"), later)
+    seen: list[int] = []
+    original = publisher.republish
+
+    def counting(conn: Any, catalog: Any, source_pks: Sequence[int], now: datetime) -> int:
+        seen.extend(source_pks)
+        return original(conn, catalog, source_pks, now)
+
+    monkeypatch.setattr(publisher, "republish", counting)
+    assert publish(store, CAT, CLOCK, chunk=1, round_size=1) > 0
+    assert sorted(seen) == sorted(set(seen))  # each subject once
+    assert province["person"] in seen
+    assert seen == sorted(seen)  # in subject order
+    seen.clear()
+    assert publish(store, CAT, CLOCK, round_size=1) == 0
+    assert seen == []
 
 
 def test_check_command_single_batch_and_audit(

@@ -24,18 +24,19 @@ RECORDS_CURSOR = "screening.records_cursor"
 CHANGES_CURSOR = "screening.changes_cursor"
 
 
-#: Record versions (and subject changes) gathered per round; their subjects are published once each per round.
+#: Subjects read per step of a round (in subject order); each is published once per round.
 ROUND = 1_000_000
 
 
 def publish(store: Store, catalog: Catalog, clock: Clock, *, chunk: int = 20_000, round_size: int = ROUND) -> int:
     """Publish everything stored since the last run; returns the number of feed events written.
 
-    A round gathers the subjects of up to `round_size` new record versions and subject changes, publishes
-    each of them once (in transactions of `chunk` subjects) and then moves the cursors past what it gathered.
-    A subject with records in many places of the store (a yearly tax grade, say) is worked out once per
-    round, not once per stretch of records. Killed mid-round, the next run redoes the round: republishing
-    compares with what is published, so nothing is written twice.
+    A round takes every record version and subject change stored after the cursors, up to the last one
+    stored when it starts, and publishes each subject they concern exactly once: the subjects are read in
+    subject order, `round_size` at a time, and published in transactions of `chunk`; then the cursors move
+    to where the round ended. A subject whose records lie all over the store (a yearly tax grade from each
+    of several feeds) is worked out once however large the backlog. Killed mid-round, the next run redoes
+    the round: republishing compares with what is published, so nothing is written twice.
     """
     written = 0
     with store.connect() as conn:  # look before taking the write lock: most rounds find nothing new
@@ -43,21 +44,27 @@ def publish(store: Store, catalog: Catalog, clock: Clock, *, chunk: int = 20_000
             return 0
     while True:
         with store.connect() as conn:
-            rec_cursor = int(meta.get(conn, RECORDS_CURSOR) or 0)
-            chg_cursor = int(meta.get(conn, CHANGES_CURSOR) or 0)
-            from_records, new_rec = screening.records_after(conn, rec_cursor, limit=round_size)
-            from_changes, new_chg = screening.changes_after(conn, chg_cursor, limit=round_size)
-        if (new_rec, new_chg) == (rec_cursor, chg_cursor):
+            cursors = screening.Span(
+                int(meta.get(conn, RECORDS_CURSOR) or 0), int(meta.get(conn, CHANGES_CURSOR) or 0), 0, 0
+            )
+            span = screening.span_to_latest(conn, cursors)
+        if span.empty():
             return written
-        subjects_ = sorted(from_records | from_changes)
-        for start in range(0, len(subjects_), chunk):
-            with store.unit_of_work() as conn:
-                screening.lock_publisher(conn)
-                written += republish(conn, catalog, subjects_[start : start + chunk], clock.now())
+        after = 0
+        while True:
+            with store.connect() as conn:
+                subjects_ = screening.subjects_in_span(conn, span, after=after, limit=round_size)
+            for start in range(0, len(subjects_), chunk):
+                with store.unit_of_work() as conn:
+                    screening.lock_publisher(conn)
+                    written += republish(conn, catalog, subjects_[start : start + chunk], clock.now())
+            if len(subjects_) < round_size:
+                break
+            after = subjects_[-1]
         with store.unit_of_work() as conn:
             screening.lock_publisher(conn)
-            _advance(conn, RECORDS_CURSOR, new_rec)
-            _advance(conn, CHANGES_CURSOR, new_chg)
+            _advance(conn, RECORDS_CURSOR, span.records_to)
+            _advance(conn, CHANGES_CURSOR, span.changes_to)
 
 
 def _advance(conn: Connection, cursor: str, to: int) -> None:

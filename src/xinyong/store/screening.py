@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, delete, func, literal, select, text
+from sqlalchemy import Connection, Row, Select, delete, func, literal, select, text, union
 
 from xinyong.store import records as record_repo
 from xinyong.store.changes import touch
@@ -58,6 +58,52 @@ def lock_publisher(conn: Connection) -> None:
     """Serialise publishers (SQLite's unit of work already holds the write lock)."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PUBLISH_LOCK})
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Record versions after `records_from` up to `records_to` (pks) and subject changes after
+    `changes_from` up to `changes_to` (seqs): what one round of the publisher covers."""
+
+    records_from: int
+    changes_from: int
+    records_to: int
+    changes_to: int
+
+    def empty(self) -> bool:
+        """Whether nothing was stored in the span."""
+        return self.records_to <= self.records_from and self.changes_to <= self.changes_from
+
+
+def span_to_latest(conn: Connection, cursors: Span) -> Span:
+    """From the cursors to the last record version and subject change stored now."""
+    top_record = conn.execute(select(func.max(records.c.pk))).scalar_one()
+    top_change = conn.execute(select(func.max(subject_changes.c.seq))).scalar_one()
+    return Span(
+        cursors.records_from,
+        cursors.changes_from,
+        max(int(top_record or 0), cursors.records_from),
+        max(int(top_change or 0), cursors.changes_from),
+    )
+
+
+def subjects_in_span(conn: Connection, span: Span, *, after: int = 0, limit: int) -> list[int]:
+    """The subjects (pk above `after`, ascending, at most `limit`) that a record version or a change in
+    the span concerns."""
+    touched = union(
+        select(records.c.subject_pk.label("pk")).where(
+            records.c.pk > span.records_from,
+            records.c.pk <= span.records_to,
+            records.c.subject_pk > after,
+        ),
+        select(subject_changes.c.subject_pk.label("pk")).where(
+            subject_changes.c.seq > span.changes_from,
+            subject_changes.c.seq <= span.changes_to,
+            subject_changes.c.subject_pk > after,
+        ),
+    ).subquery()
+    query = select(touched.c.pk).order_by(touched.c.pk).limit(limit)
+    return [int(pk) for pk in conn.execute(query).scalars()]
 
 
 def records_after(conn: Connection, after_pk: int, *, limit: int = 50_000) -> tuple[set[int], int]:
