@@ -24,3 +24,28 @@ def test_sqlite_finds_listing_records_through_the_subject_index(tmp_path: Path) 
     finally:
         store.dispose()
     assert plan == ["SEARCH records USING INDEX ix_records_subject_pk (subject_pk=?)"]
+
+
+def test_sqlite_reads_rating_record_chunks_in_pk_order(tmp_path: Path) -> None:
+    from xinyong.store import ratings
+
+    store = Store(f"sqlite:///{tmp_path / 'plan.db'}")
+    store.init()
+    statements: list[tuple[str, object]] = []
+    try:
+        with store.connect() as conn:
+            from sqlalchemy import event
+
+            def seen(conn: object, cursor: object, sql: str, parameters: object, *rest: object) -> None:
+                statements.append((sql, parameters))
+
+            event.listen(conn, "before_cursor_execute", seen)
+            assert list(ratings.record_chunks(conn, links=["id", "confirmed"], current_only=True)) == []
+            event.remove(conn, "before_cursor_execute", seen)
+            (sql, parameters), *_ = [(q, a) for q, a in statements if "FROM records" in q]
+            plan = [str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)]  # type: ignore[arg-type]
+    finally:
+        store.dispose()
+    # Through the primary key, in order: never through the link index with a sort of everything after.
+    assert plan[0].startswith("SEARCH records USING INTEGER PRIMARY KEY (rowid>?)"), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
