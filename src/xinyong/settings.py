@@ -27,7 +27,9 @@ class Settings(BaseSettings):
     )
     home: Path = Field(Path(".xinyong"), description="Folder for quarantine files, reports, keys and caches.")
     now: str | None = Field(None, description="ISO date or time that fixes the clock (tests, demos, replays).")
-    engine: Literal["duckdb", "spark"] = Field("duckdb", description="Batch engine for linkage and rating.")
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb", description="Batch engine for linkage, rating and reading Parquet feeds."
+    )
     spark_master: str = Field("local[*]", description="Spark master URL when the engine is spark.")
     link_upper: float = Field(0.95, description="Match probability at or above which a record links (`model`).")
     link_lower: float = Field(0.50, description="Match probability below which a record becomes a new subject.")
