@@ -3,7 +3,7 @@ described by what the records already tied to them say (their most frequent lega
 address, phone and birth date).
 
 The subject side is every subject of a kind, tens of millions in a province: it is built a chunk of
-subjects at a time and kept as one Arrow table (`arrow_side`), a few dozen bytes a value, where the
+subjects at a time and kept as one Arrow table (`to_arrow`, `concat_side`), a few dozen bytes a value, where the
 same rows as Python objects in a pandas frame take ten times that.
 """
 

@@ -44,10 +44,9 @@ def publish(store: Store, catalog: Catalog, clock: Clock, *, chunk: int = 20_000
             return 0
     while True:
         with store.connect() as conn:
-            cursors = screening.Span(
-                int(meta.get(conn, RECORDS_CURSOR) or 0), int(meta.get(conn, CHANGES_CURSOR) or 0), 0, 0
+            span = screening.span_to_latest(
+                conn, int(meta.get(conn, RECORDS_CURSOR) or 0), int(meta.get(conn, CHANGES_CURSOR) or 0)
             )
-            span = screening.span_to_latest(conn, cursors)
         if span.empty():
             return written
         after = 0

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, literal, select, update
+from sqlalchemy import Connection, Row, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from xinyong.errors import Conflict, InvalidInput, NotFound
 from xinyong.store.engine import error_line
-from xinyong.store.schema import records, subject_roles, subjects
+from xinyong.store.schema import records, subject_roles, subjects, unindexed
 from xinyong.store.schema_ratings import inspection_draws, rating_models, ratings
 
 __all__ = [
@@ -258,10 +258,10 @@ def record_chunks(
         query = (
             select(*columns)
             .join(subjects, subjects.c.pk == records.c.subject_pk)
-            # The link is compared as an expression no index serves, so the pages are read in pk order: SQLite,
-            # planning without statistics, took the link index, read every version after `after` and sorted
+            # The link is compared `unindexed`, so the pages are read in pk order: SQLite, planning without
+            # statistics, took the link index, read every version after `after` and sorted
             # them for each chunk (a cost that grows with the square of the store).
-            .where(subjects.c.kind == "org", (records.c.link + literal("")).in_(list(links)), records.c.pk > after)
+            .where(subjects.c.kind == "org", unindexed(records.c.link).in_(list(links)), records.c.pk > after)
         )
         if current_only:
             query = query.where(records.c.superseded_at.is_(None))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    ColumnElement,
     Date,
     DateTime,
     Dialect,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    literal,
     text,
 )
 
@@ -45,6 +47,13 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 #: 64-bit keys on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the auto-assigned rowid.
 PrimaryKey = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def unindexed(column: ColumnElement[str]) -> ColumnElement[str]:
+    """A text column as an expression no index serves (`column || ''`), for a condition that must not steer
+    the plan: SQLite plans without statistics and may otherwise pick that column's index over a far more
+    selective one, or over reading in primary-key order."""
+    return column + literal("")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
