@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Connection
 
 from xinyong.audit import (
+    ArchivedLeaf,
     AuditRow,
     Checkpoint,
     MerkleAccumulator,
@@ -287,8 +288,7 @@ def checkpoint(store: Store, key: Ed25519PrivateKey, clock: Clock | None = None)
         latest = _latest(conn)
         if latest is not None and latest.size == size:
             return latest
-        for row in audit_rows.iter_rows(conn, acc.size + 1):
-            acc.append(bytes.fromhex(row.leaf_hash))
+        acc.extend(audit_rows.leaves(conn, acc.size + 1))
         signed = sign_checkpoint(acc.size, acc.root(), at, key)
         meta.put(conn, _checkpoint_key(signed.size), json.dumps(signed.to_dict()))
         meta.put(conn, FRONTIER_KEY, json.dumps({"size": acc.size, "frontier": [h.hex() for h in acc.frontier]}))
@@ -318,7 +318,7 @@ def consistency(store: Store, old_size: int, new_size: int) -> tuple[Checkpoint,
         if stored is None:
             raise NotFound(f"no checkpoint was signed at size {new_size}", field="new")
         new = Checkpoint.from_dict(json.loads(stored))
-        leaves = [bytes.fromhex(row.leaf_hash) for row in audit_rows.iter_rows(conn, 1, new_size)]
+        leaves = list(audit_rows.leaves(conn, 1, new_size))
     old_stub = Checkpoint(old_size, new.root_hex, new.at, new.key_id, new.signature_hex)
     return new, prove_extends(old_stub, new, leaves)
 
@@ -338,7 +338,7 @@ def verify(store: Store, public_key: Ed25519PublicKey | None) -> VerifyResult:
         signed = _all_checkpoints(conn)
         if signed and public_key is None:
             raise ConfigError(f"{len(signed)} signed checkpoints need the public key to be checked")
-        watched = _IndexWatch(audit_rows.iter_rows(conn))
+        watched = _IndexWatch(audit_rows.iter_log(conn))
         result = verify_log(watched, checkpoints=signed, public_key=public_key)
         if not result.ok:
             return result
@@ -352,15 +352,16 @@ def verify(store: Store, public_key: Ed25519PublicKey | None) -> VerifyResult:
 class _IndexWatch:
     """Passes the log's rows through, tallying the access index rows their entries call for."""
 
-    def __init__(self, rows: Iterable[AuditRow]) -> None:
+    def __init__(self, rows: Iterable[AuditRow | ArchivedLeaf]) -> None:
         self._rows = rows
         self._expected: list[audit_rows.IndexRow] = []
         self._count = 0
         self._total = 0
 
-    def __iter__(self) -> Iterator[AuditRow]:
+    def __iter__(self) -> Iterator[AuditRow | ArchivedLeaf]:
         for row in self._rows:
-            wanted = audit_rows.index_rows(row)
+            # An archived entry's index rows went with its month.
+            wanted = [] if isinstance(row, ArchivedLeaf) else audit_rows.index_rows(row)
             if wanted:
                 count, total = audit_rows.index_digest(wanted)
                 self._count += count

@@ -281,10 +281,10 @@ def test_detach_archives_only_superseded_partitions(store: Store, make_record: M
         records.insert_version(conn, make_record("R2"), recorded_at=Y1999)
         records.supersede(conn, make_record("R1", row_hash="v2"), at=Y2025)
     with pytest.raises(Conflict, match="holds 1 current"), store.unit_of_work() as conn:
-        partitions.detach(conn, "records_y1999")
+        partitions.detach(conn, "records_y1999", at=Y2025)
     with store.unit_of_work() as conn:
         records.supersede(conn, make_record("R2", row_hash="v2"), at=Y2025)
-        assert partitions.detach(conn, "records_y1999").rows >= 0
+        assert partitions.detach(conn, "records_y1999", at=Y2025).rows >= 0
     with store.connect() as conn:
         assert "records_y1999" not in {p.name for p in partitions.partitions(conn)}
         assert [v.version for v in records.history(conn, "court.110105", "R1")] == [2]
@@ -294,9 +294,9 @@ def test_detach_archives_only_superseded_partitions(store: Store, make_record: M
         records.insert_version(conn, make_record("R1", version=1), recorded_at=Y2027)
     with store.unit_of_work() as conn:
         partitions.ensure(conn, Y2025)
-    for name, reason in (("records_default", "default"), ("audit_log_m202503", "verification"), ("x", "not a")):
+    for name, reason in (("records_default", "default"), ("audit_log_m202503", "not over"), ("x", "not a")):
         with pytest.raises((Conflict, InvalidInput), match=reason), store.unit_of_work() as conn:
-            partitions.detach(conn, name)
+            partitions.detach(conn, name, at=Y2025)
 
 
 def test_partitions_command(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,16 @@ from xinyong.audit.checkpoints import (
     verify_checkpoint,
     verify_extends,
 )
-from xinyong.audit.entries import GENESIS, AuditEntry, AuditRow, canonical_bytes, chain_hash, leaf_hash, seal
+from xinyong.audit.entries import (
+    GENESIS,
+    ArchivedLeaf,
+    AuditEntry,
+    AuditRow,
+    canonical_bytes,
+    chain_hash,
+    leaf_hash,
+    seal,
+)
 from xinyong.audit.merkle import (
     EMPTY_ROOT,
     MerkleAccumulator,
@@ -36,6 +45,7 @@ __all__ = [
     "EMPTY_ROOT",
     "GENESIS",
     "ORIGIN",
+    "ArchivedLeaf",
     "AuditEntry",
     "AuditRow",
     "Checkpoint",

@@ -44,6 +44,17 @@ class AuditEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ArchivedLeaf:
+    """What the live store keeps of an entry whose month was archived: its seq, leaf hash and chain hash
+    (lowercase hex). Its content went with the archive; the hashes still carry the chain and the Merkle
+    tree, and the archived content can be checked against them."""
+
+    seq: int
+    leaf_hash: str
+    chain_hash: str
+
+
+@dataclass(frozen=True, slots=True)
 class AuditRow:
     """An entry as stored: the entry's fields with its leaf hash and chain hash in lowercase hex."""
 

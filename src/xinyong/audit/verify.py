@@ -1,6 +1,7 @@
 """Verification of a stored audit log, row by row in constant memory, naming the first entry that broke.
 
-Each row's content is hashed again and compared with its stored leaf hash (an edit shows there), its
+Each row's content is hashed again and compared with its stored leaf hash (an edit shows there; an archived
+entry's leaf hash stands for its content, which went to the archive), its
 chain link is recomputed from the start (a moved entry shows there), its seq must follow the previous
 one (a removal shows there), and the running Merkle root must equal every signed checkpoint's root at
 that size (a rewrite that recomputed all the hashes, or a truncated tail, shows there).
@@ -16,7 +17,7 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from xinyong.audit.checkpoints import Checkpoint, public_key_id, verify_checkpoint
-from xinyong.audit.entries import GENESIS, AuditEntry, chain_hash, leaf_hash
+from xinyong.audit.entries import GENESIS, ArchivedLeaf, AuditEntry, chain_hash, leaf_hash
 from xinyong.audit.merkle import MerkleAccumulator
 from xinyong.errors import AuditBroken, InvalidInput
 
@@ -73,7 +74,7 @@ def entry_of(row: StoredRow) -> AuditEntry:
 
 
 def verify_log(
-    rows: Iterable[StoredRow],
+    rows: Iterable[StoredRow | ArchivedLeaf],
     *,
     checkpoints: Iterable[Checkpoint] = (),
     public_key: Ed25519PublicKey | None = None,
@@ -133,12 +134,19 @@ def verify_log(
             missing = prev_seq + 1
             jump = f"the log starts at seq {seq}" if prev_seq == 0 else f"seq jumps from {prev_seq} to {seq}"
             return failure(missing, f"entry {missing} is missing ({jump})")
-        try:
-            leaf = leaf_hash(entry_of(row))
-        except InvalidInput as exc:
-            return failure(seq, f"entry {seq} was changed ({exc.one_line()})")
-        if leaf.hex() != _stored_hex(row.leaf_hash):
-            return failure(seq, f"entry {seq} was changed (its content no longer matches its leaf hash)")
+        if isinstance(row, ArchivedLeaf):
+            # Archived: the content is in the archive, the leaf hash stands for it here (a changed leaf
+            # shows in the chain below and in every signed root after it).
+            leaf = _leaf_bytes(row.leaf_hash)
+            if leaf is None:
+                return failure(seq, f"archived entry {seq} has no valid leaf hash")
+        else:
+            try:
+                leaf = leaf_hash(entry_of(row))
+            except InvalidInput as exc:
+                return failure(seq, f"entry {seq} was changed ({exc.one_line()})")
+            if leaf.hex() != _stored_hex(row.leaf_hash):
+                return failure(seq, f"entry {seq} was changed (its content no longer matches its leaf hash)")
         chain = chain_hash(chain, leaf)
         if chain.hex() != _stored_hex(row.chain_hash):
             after = "the start of the log" if seq == 1 else f"entry {seq - 1}"
@@ -163,6 +171,14 @@ def verify_against_checkpoint(
 ) -> VerifyResult:
     """Check the log and that its first `checkpoint.size` entries have the signed root."""
     return verify_log(rows, checkpoints=[checkpoint], public_key=public_key)
+
+
+def _leaf_bytes(value: str) -> bytes | None:
+    try:
+        leaf = bytes.fromhex(value)
+    except ValueError:
+        return None
+    return leaf if len(leaf) == 32 else None
 
 
 def _stored_hex(value: object) -> str:

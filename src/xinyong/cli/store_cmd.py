@@ -56,7 +56,11 @@ def partitions_cmd(
     ] = False,
     detach: Annotated[
         str | None,
-        typer.Option("--detach", metavar="NAME", help="Detach a records partition holding no current version."),
+        typer.Option(
+            "--detach",
+            metavar="NAME",
+            help="Detach a partition to archive: records holding no current version, or a past audit month.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
@@ -66,8 +70,9 @@ def partitions_cmd(
     try:
         with store.unit_of_work() as conn:
             partitioned = partitions.is_partitioned(conn)
-            created = partitions.ensure(conn, clock_from(settings.now).now()) if ensure else []
-            detached = partitions.detach(conn, detach).name if detach is not None else None
+            now = clock_from(settings.now).now()
+            created = partitions.ensure(conn, now) if ensure else []
+            detached = partitions.detach(conn, detach, at=now).name if detach is not None else None
             found = partitions.partitions(conn)
     finally:
         store.dispose()

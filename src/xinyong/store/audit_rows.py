@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, select, text
 
-from xinyong.audit.entries import GENESIS, AuditEntry, AuditRow, seal
+from xinyong.audit.entries import GENESIS, ArchivedLeaf, AuditEntry, AuditRow, seal
 from xinyong.errors import Conflict, InvalidInput
 from xinyong.store.schema import audit_log
-from xinyong.store.schema_audit import audit_access
+from xinyong.store.schema_audit import audit_access, audit_leaves
 
 # Any constant works; it only has to be the same in every process appending to this database.
 _APPEND_LOCK = 0x6175646974  # "audit"
@@ -324,6 +324,42 @@ def iter_rows(conn: Connection, first: int = 1, last: int | None = None, *, chun
         start = rows[-1].seq + 1
 
 
+def archived_through(conn: Connection) -> int:
+    """The last seq whose entry was archived (its month detached on PostgreSQL); 0 when none was."""
+    return int(conn.execute(select(func.coalesce(func.max(audit_leaves.c.seq), 0))).scalar_one())
+
+
+def iter_log(
+    conn: Connection, first: int = 1, last: int | None = None, *, chunk: int = 5000
+) -> Iterator[AuditRow | ArchivedLeaf]:
+    """The whole log from `first` on, in seq order: the hashes of archived entries (a prefix of the log),
+    then the rows still held."""
+    through = archived_through(conn)
+    if first <= through:
+        leaves = audit_leaves.c
+        start, end = first, through if last is None else min(last, through)
+        while start <= end:
+            query = (
+                select(leaves.seq, leaves.leaf_hash, leaves.chain_hash)
+                .where(leaves.seq >= start, leaves.seq <= end)
+                .order_by(leaves.seq)
+                .limit(chunk)
+            )
+            found = [ArchivedLeaf(int(seq), leaf, chained) for seq, leaf, chained in conn.execute(query)]
+            yield from found
+            if len(found) < chunk:
+                break
+            start = found[-1].seq + 1
+    if last is None or last > through:
+        yield from iter_rows(conn, max(first, through + 1), last, chunk=chunk)
+
+
+def leaves(conn: Connection, first: int = 1, last: int | None = None) -> Iterator[bytes]:
+    """The Merkle leaf hashes of entries first..last, archived or not."""
+    for row in iter_log(conn, first, last):
+        yield bytes.fromhex(row.leaf_hash)
+
+
 def for_object(conn: Connection, object_: str, *, limit: int = 100) -> list[AuditRow]:
     """The latest rows about one object, newest first: who looked at a subject's file, when and why."""
     query = select(audit_log).where(audit_log.c.object == object_).order_by(audit_log.c.seq.desc()).limit(limit)
@@ -331,7 +367,7 @@ def for_object(conn: Connection, object_: str, *, limit: int = 100) -> list[Audi
 
 
 def size(conn: Connection) -> int:
-    """How many rows the log holds (its seqs run 1..size)."""
+    """How many entries the log has had (its seqs run 1..size); archived months keep the newest one live."""
     return int(conn.execute(select(func.coalesce(func.max(audit_log.c.seq), 0))).scalar_one())
 
 

@@ -27,7 +27,10 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, text
 
+from xinyong.audit import verify_log
 from xinyong.errors import Conflict, InvalidInput
+from xinyong.store import audit_rows
+from xinyong.store.schema_audit import audit_archives
 
 #: The unpartitioned table that holds records' unique keys and is the target of foreign keys to a version.
 RECORD_KEYS = "record_keys"
@@ -206,12 +209,17 @@ def create(conn: Connection, scheme: Scheme, start: datetime, *, parent: str | N
     return True
 
 
-def detach(conn: Connection, name: str) -> Partition:
-    """Detach a records partition for archiving: it stays a plain table the operator may dump and drop.
+def detach(conn: Connection, name: str, *, at: datetime, actor: str = "cli") -> Partition:
+    """Detach a partition for archiving: it stays a plain table the operator may dump and drop.
 
-    Refused for default partitions, for partitions holding a current version (the registry's present word
-    must stay answerable), and for the audit log, whose verification and Merkle proofs read it from seq 1.
-    The versions' keys stay in `record_keys`, so an archived version is never stored again as new.
+    A records partition is detached when every version in it is superseded (the registry's present word
+    must stay answerable); the versions' keys stay in `record_keys`, so an archived version is never stored
+    again as new. An audit log partition is detached when its month is over, its entries are the oldest the
+    log still holds (archives are a prefix of the log) and the newest entry is not among them; first its
+    entries are checked, from seq 1, against their hashes and the chain, and their leaf and chain hashes are
+    kept in `audit_leaves`, so verification, signed checkpoints and proofs still cover the whole log. Their
+    access index rows go with them. Default partitions are never detached. Either way the detachment is
+    itself an audit entry (`store.detach`).
     """
     if not is_partitioned(conn):
         raise Conflict(
@@ -223,18 +231,63 @@ def detach(conn: Connection, name: str) -> Partition:
         raise InvalidInput(f"{name!r} is not a partition of records or audit_log", field="partition")
     if partition.default:
         raise Conflict(f"{name} is a default partition; it is never detached", field="partition")
-    if partition.table != RECORDS.table:
-        raise Conflict(
-            f"{name}: audit log partitions are not detached; verification reads the log from seq 1",
-            field="partition",
-        )
+    records_table = partition.table == RECORDS.table
+    detail = _release_records(conn, name) if records_table else _release_audit(conn, partition, at)
+    conn.execute(text(f"ALTER TABLE {_quoted(conn, partition.table)} DETACH PARTITION {_quoted(conn, name)}"))
+    event = audit_rows.Event(at, actor, "operator", "store.detach", f"partition:{name}", detail=detail)
+    audit_rows.record(conn, [event])
+    return partition
+
+
+def _release_records(conn: Connection, name: str) -> dict[str, Any]:
     current = conn.execute(text(f"SELECT count(*) FROM {_quoted(conn, name)} WHERE superseded_at IS NULL")).scalar_one()
     if current:
         raise Conflict(
             f"{name} holds {current} current record versions; only superseded ones are archived", field="partition"
         )
-    conn.execute(text(f"ALTER TABLE {_quoted(conn, RECORDS.table)} DETACH PARTITION {_quoted(conn, name)}"))
-    return partition
+    versions = conn.execute(text(f"SELECT count(*) FROM {_quoted(conn, name)}")).scalar_one()
+    return {"table": RECORDS.table, "versions": int(versions)}
+
+
+def _release_audit(conn: Connection, partition: Partition, at: datetime) -> dict[str, Any]:
+    name = partition.name
+    audit_rows.tail(conn, lock=True)  # nobody appends while the month is taken out
+    if partition.upper is None or partition.upper > at:
+        raise Conflict(f"{name}: its month is not over; entries may still be written to it", field="partition")
+    table = _quoted(conn, name)
+    low, high, entries = conn.execute(text(f"SELECT min(seq), max(seq), count(*) FROM ONLY {table}")).one()
+    through = audit_rows.archived_through(conn)
+    if entries:
+        earlier = conn.execute(
+            text("SELECT count(*) FROM audit_log WHERE seq <= :high AND tableoid <> CAST(:name AS regclass)"),
+            {"high": high, "name": name},
+        ).scalar_one()
+        if low != through + 1 or earlier:
+            first = through + 1
+            raise Conflict(
+                f"{name}: entries {low} to {high} are not the oldest the log holds (entry {first} is next to "
+                "archive); archive the months before it first",
+                field="partition",
+            )
+        if high >= audit_rows.size(conn):
+            raise Conflict(f"{name} holds the newest entry of the log ({high}); it stays", field="partition")
+        checked = verify_log(audit_rows.iter_log(conn, 1, high))
+        if not checked.ok:
+            problem = f"{name}: the log does not verify, nothing is archived: {checked.problem}"
+            raise Conflict(problem, field="partition")
+        conn.execute(
+            text(
+                "INSERT INTO audit_leaves (seq, leaf_hash, chain_hash)"
+                f" SELECT seq, leaf_hash, chain_hash FROM ONLY {table}"
+            )
+        )
+        conn.execute(text("DELETE FROM audit_access WHERE seq BETWEEN :low AND :high"), {"low": low, "high": high})
+    conn.execute(
+        audit_archives.insert().values(
+            partition=name, first_seq=low, last_seq=high, entries=int(entries), archived_at=at
+        )
+    )
+    return {"table": AUDIT_LOG.table, "first_seq": low, "last_seq": high, "entries": int(entries)}
 
 
 def layout_tables(conn: Connection) -> set[str]:

@@ -7,10 +7,12 @@ who represented the company when stays answerable.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from operator import itemgetter
+from typing import Any, overload
 
 from sqlalchemy import Connection, Row, bindparam, or_, select, update
 
@@ -157,7 +159,7 @@ def set_holders(conn: Connection, claims: Sequence[RoleClaim]) -> int:
     timelines = _timelines(conn, {(claim.org_pk, claim.role) for claim in claims})
     fresh: list[tuple[tuple[int, str], _Period]] = []
     next_order = 1 + max((p.order for periods in timelines.values() for p in periods), default=0)
-    for claim in sorted(claims, key=lambda c: (c.org_pk, c.role, c.valid_from)):
+    for claim in _collapsed(claims, timelines):
         periods = timelines.setdefault((claim.org_pk, claim.role), [])
         timeline = sorted((p for p in periods if p.nonempty()), key=lambda p: (p.valid_from, p.order))
         covering = next((p for p in timeline if p.held_on(claim.valid_from)), None)
@@ -192,22 +194,48 @@ def set_holders(conn: Connection, claims: Sequence[RoleClaim]) -> int:
     return len(fresh)
 
 
+def _collapsed(claims: Sequence[RoleClaim], timelines: dict[tuple[int, str], list[_Period]]) -> list[RoleClaim]:
+    # The claims in the order they are applied (by organisation, role, first day), less those that cannot
+    # change anything: a claim naming the same person as the one applied before it for the same role falls
+    # in the period that one opened or found, unless a stored period starts or ends in between (a
+    # register's load names the same representative in record after record).
+    kept: list[RoleClaim] = []
+    previous: RoleClaim | None = None
+    starts: list[date] = []
+    for claim in sorted(claims, key=lambda c: (c.org_pk, c.role, c.valid_from)):
+        key = (claim.org_pk, claim.role)
+        if previous is None or (previous.org_pk, previous.role) != key:
+            stored = timelines.get(key, ())
+            starts = sorted(
+                [p.valid_from for p in stored] + [p.valid_to + timedelta(days=1) for p in stored if p.valid_to]
+            )
+        elif previous.person_pk == claim.person_pk and bisect_right(starts, claim.valid_from) == bisect_right(
+            starts, previous.valid_from
+        ):
+            continue
+        kept.append(claim)
+        previous = claim
+    return kept
+
+
 def _timelines(conn: Connection, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], list[_Period]]:
-    # Plain columns rather than RoleRow objects: a chunk of a register's load reads thousands of these.
-    columns = (
-        subject_roles.c.org_pk,
-        subject_roles.c.role,
-        subject_roles.c.pk,
-        subject_roles.c.person_pk,
-        subject_roles.c.valid_from,
-        subject_roles.c.valid_to,
-        subject_roles.c.source_record_pk,
-    )
+    # Plain columns on the bare driver rather than RoleRow objects: a chunk of a register's load reads
+    # thousands of these.
+    columns = ("org_pk", "role", "pk", "person_pk", "valid_from", "valid_to", "source_record_pk")
     found: dict[tuple[int, str], list[_Period]] = {}
-    orgs = sorted({org_pk for org_pk, _ in wanted})
-    for start in range(0, len(orgs), 500):
-        query = select(*columns).where(subject_roles.c.org_pk.in_(orgs[start : start + 500]))
-        for org_pk, role, pk, person_pk, valid_from, valid_to, source in conn.execute(query):
-            if (org_pk, role) in wanted:
-                found.setdefault((org_pk, role), []).append(_Period(pk, person_pk, valid_from, valid_to, source, pk))
+    rows = bulk_records.rows_for_keys(conn, subject_roles.name, columns, "org_pk", {org for org, _ in wanted})
+    for org_pk, role, pk, person_pk, valid_from, valid_to, source in sorted(rows, key=itemgetter(2)):
+        if (org_pk, role) in wanted:
+            found.setdefault((org_pk, role), []).append(
+                _Period(pk, person_pk, _day(valid_from), _day(valid_to), source, pk)
+            )
     return found
+
+
+@overload
+def _day(value: date | str) -> date: ...
+@overload
+def _day(value: date | str | None) -> date | None: ...
+def _day(value: date | str | None) -> date | None:
+    # SQLite's driver gives the stored ISO text; PostgreSQL's a date.
+    return date.fromisoformat(value) if isinstance(value, str) else value
