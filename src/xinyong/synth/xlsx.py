@@ -1,12 +1,16 @@
 """A streaming XLSX writer: one worksheet per 1,048,575 data rows, inline strings, fixed zip timestamps.
 
 openpyxl's own writer stamps the current time into the package and holds more in memory than a
-million-row register needs; this one writes the sheet XML straight into the zip, so the same rows
-always give the same bytes.
+million-row register needs; this one streams the sheet XML through a temporary file into the zip, so the
+same rows always give the same bytes. Each sheet starts with its `<dimension>`, as Excel writes it: a
+reader in read-only mode (openpyxl) looks for it before the rows, and without it parses the whole sheet
+once more just to learn that it is missing.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import IO, Final
@@ -61,16 +65,23 @@ class XlsxWriter:
 
     def _open_sheet(self) -> None:
         self._sheets += 1
-        self._stream = self._zip.open(self._entry(f"xl/worksheets/sheet{self._sheets}.xml"), "w")
-        self._stream.write(f'{_HEAD}<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
+        # The rows, until the sheet's dimension is known; closed (and so deleted) in _close_sheet.
+        self._stream = tempfile.TemporaryFile()  # noqa: SIM115
         self._row = 0
         self.write(list(self._headers), header=True)
 
     def _close_sheet(self) -> None:
         assert self._stream is not None
         self._flush()
-        self._stream.write(b"</sheetData></worksheet>")
-        self._stream.close()
+        rows = self._stream
+        rows.seek(0)
+        dimension = f"A1:{self._letters[-1]}{self._row}" if self._letters else "A1"
+        with self._zip.open(self._entry(f"xl/worksheets/sheet{self._sheets}.xml"), "w") as part:
+            head = f'{_HEAD}<worksheet xmlns="{_MAIN}"><dimension ref="{dimension}"/><sheetData>'
+            part.write(head.encode())
+            shutil.copyfileobj(rows, part, 1 << 20)
+            part.write(b"</sheetData></worksheet>")
+        rows.close()
         self._stream = None
 
     def _flush(self) -> None:
