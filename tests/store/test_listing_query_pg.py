@@ -41,3 +41,25 @@ def test_postgresql_finds_listing_records_one_subject_at_a_time(store: Store, ma
     wanted = set(subjects[:10])
     expected = [pk for pk, v in zip(pks, versions, strict=True) if v.subject_pk in wanted and v.record_type in types]
     assert by_key == sorted(expected)
+
+
+def test_postgresql_reads_rating_chunks_by_pk_window(store: Store, make_record: MakeRecord) -> None:
+    """Ratings read a window of pks, not `LIMIT n` after a pk: without statistics PostgreSQL read every
+    current version after the start through the partial index of current versions and sorted them."""
+    if store.dialect != "postgresql":
+        pytest.skip("the plan in question is PostgreSQL's")
+    from xinyong.store.ratings import record_chunk_query
+
+    with store.unit_of_work() as conn:
+        conn.exec_driver_sql("ANALYZE records")
+        (org,) = subjects_repo.create_many(conn, [NewSubject(kind="org", name="公司", name_norm="公司")], at=at(0))
+        versions = [make_record(f"R{i}", subject_pk=org.pk, link="id") for i in range(3000)]
+        pks = bulk_records.bulk_insert(conn, versions, recorded_at=at(0))
+    query = record_chunk_query(["id", "confirmed"], pks[999], pks[1999], current_only=True)
+    with store.connect() as conn:
+        sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+        found = [row.pk for row in conn.execute(query)]
+    assert "agency_record_id" not in plan, plan  # never the partial index of current versions
+    assert "pk <= " in plan, plan  # the window bounds the read
+    assert found == pks[1000:2000]

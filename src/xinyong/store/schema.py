@@ -30,7 +30,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
     literal,
+    literal_column,
     text,
 )
 
@@ -54,6 +56,15 @@ def unindexed(column: ColumnElement[str]) -> ColumnElement[str]:
     the plan: SQLite plans without statistics and may otherwise pick that column's index over a far more
     selective one, or over reading in primary-key order."""
     return column + literal("")
+
+
+def null_unindexed(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    """`column IS NULL` written so that no partial index `WHERE column IS NULL` serves it (`COALESCE(column,
+    'infinity') = 'infinity'`), for a condition that must not steer the plan: on tables without statistics
+    PostgreSQL otherwise reads every current record version through the partial index of current versions
+    where the primary key in order would have stopped after a chunk."""
+    infinity: ColumnElement[Any] = literal_column("'infinity'")
+    return func.coalesce(column, infinity) == infinity
 
 
 class UTCDateTime(TypeDecorator[datetime]):
