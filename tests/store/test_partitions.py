@@ -341,7 +341,10 @@ HOT_QUERIES: dict[str, tuple[Any, str]] = {
         "_agency_record_id_version_idx",
     ),
     "version by pk": (lambda c: records.get(c, 1), "_pkey"),
-    "publisher cursor": (lambda c: screening.records_after(c, 0), "_pkey"),
+    "publisher round": (
+        lambda c: screening.subjects_in_span(c, screening.Span(0, 0, 10, 10), limit=10),
+        "_pkey",
+    ),
     "screening targets": (lambda c: screening.targets_from(c, [1, 2]), "ix_measure_targets_source_pk"),
     "change feed": (lambda c: screening.events_after(c, 0), "pk_measure_events"),
     "audit by subject": (lambda c: audit_rows.for_object(c, "subject:S1"), "_object_seq_idx"),

@@ -44,9 +44,7 @@ def publish(store: Store, catalog: Catalog, clock: Clock, *, chunk: int = 20_000
             return 0
     while True:
         with store.connect() as conn:
-            span = screening.span_to_latest(
-                conn, int(meta.get(conn, RECORDS_CURSOR) or 0), int(meta.get(conn, CHANGES_CURSOR) or 0)
-            )
+            span = _span(conn)
         if span.empty():
             return written
         after = 0
@@ -72,11 +70,13 @@ def _advance(conn: Connection, cursor: str, to: int) -> None:
 
 
 def _pending(conn: Connection) -> bool:
-    rec_cursor = int(meta.get(conn, RECORDS_CURSOR) or 0)
-    chg_cursor = int(meta.get(conn, CHANGES_CURSOR) or 0)
-    return (
-        screening.records_after(conn, rec_cursor, limit=1)[1] != rec_cursor
-        or screening.changes_after(conn, chg_cursor, limit=1)[1] != chg_cursor
+    return not _span(conn).empty()
+
+
+def _span(conn: Connection) -> screening.Span:
+    # From the cursors to what is stored now.
+    return screening.span_to_latest(
+        conn, int(meta.get(conn, RECORDS_CURSOR) or 0), int(meta.get(conn, CHANGES_CURSOR) or 0)
     )
 
 

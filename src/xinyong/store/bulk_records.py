@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Table, select, text, update
 from xinyong.errors import Conflict
 from xinyong.store import keys
 from xinyong.store.records import DATA_COLUMNS, RecordData
-from xinyong.store.schema import records
+from xinyong.store.schema import null_unindexed, records
 
 #: Keys per IN (...) list: far below SQLite's and PostgreSQL's limits on bound parameters.
 CHUNK = 500
@@ -79,11 +79,12 @@ def supersede_many(conn: Connection, pks: Sequence[int], *, at: datetime) -> int
 
 #: PostgreSQL's statement ending the versions of one partition found at their tuple ids (`supersede_many`);
 #: the instants bound `recorded_at` so that the other partitions are pruned. "Still current" is written so
-#: that it does not match the partial index of current versions (`superseded_at IS NULL` would: with stale
-#: statistics the planner then reads every current version through that index instead of the tuple ids).
+#: that it does not match the partial index of current versions (`schema.null_unindexed`): with stale
+#: statistics the planner would read every current version through that index instead of the tuple ids.
+_STILL_CURRENT = str(null_unindexed(records.c.superseded_at))  # no parameters: plain SQL
 SUPERSEDE_BY_TID = (
     f"UPDATE {records.name} SET superseded_at = %s WHERE ctid = ANY(CAST(%s AS tid[])) AND tableoid = %s"
-    " AND recorded_at BETWEEN %s AND %s AND COALESCE(superseded_at, 'infinity') = 'infinity'"
+    f" AND recorded_at BETWEEN %s AND %s AND {_STILL_CURRENT}"
 )
 
 

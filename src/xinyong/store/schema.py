@@ -53,8 +53,8 @@ PrimaryKey = BigInteger().with_variant(Integer(), "sqlite")
 
 def unindexed(column: ColumnElement[str]) -> ColumnElement[str]:
     """A text column as an expression no index serves (`column || ''`), for a condition that must not steer
-    the plan: SQLite plans without statistics and may otherwise pick that column's index over a far more
-    selective one, or over reading in primary-key order."""
+    the plan: SQLite plans without statistics, and PostgreSQL on tables not yet analysed, and either may
+    otherwise pick that column's index over a far more selective one, or over reading in primary-key order."""
     return column + literal("")
 
 

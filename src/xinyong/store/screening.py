@@ -107,29 +107,6 @@ def subjects_in_span(conn: Connection, span: Span, *, after: int = 0, limit: int
     return [int(pk) for pk in conn.execute(query).scalars()]
 
 
-def records_after(conn: Connection, after_pk: int, *, limit: int = 50_000) -> tuple[set[int], int]:
-    """Subjects with record versions stored after a pk, and the last pk read."""
-    rows = conn.execute(
-        select(records.c.pk, records.c.subject_pk).where(records.c.pk > after_pk).order_by(records.c.pk).limit(limit)
-    ).all()
-    if not rows:
-        return set(), after_pk
-    return {r.subject_pk for r in rows if r.subject_pk is not None}, int(rows[-1].pk)
-
-
-def changes_after(conn: Connection, after_seq: int, *, limit: int = 50_000) -> tuple[set[int], int]:
-    """Subjects marked changed after a seq, and the last seq read."""
-    rows = conn.execute(
-        select(subject_changes.c.seq, subject_changes.c.subject_pk)
-        .where(subject_changes.c.seq > after_seq)
-        .order_by(subject_changes.c.seq)
-        .limit(limit)
-    ).all()
-    if not rows:
-        return set(), after_seq
-    return {int(r.subject_pk) for r in rows}, int(rows[-1].seq)
-
-
 def listing_records(
     conn: Connection, subject_pks: Sequence[int], record_types: Sequence[str]
 ) -> dict[int, list[RecordRow]]:
