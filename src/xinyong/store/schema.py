@@ -188,7 +188,6 @@ records = Table(
         postgresql_where=text("superseded_at IS NULL"),
     ),
     Index(None, "subject_pk"),
-    Index(None, "subject_id"),
     Index(None, "record_type", "decided_on"),
     Index(None, "batch_pk"),
     Index(None, "link"),
