@@ -325,7 +325,7 @@ REPLACED = {
 }
 #: An archived month's rows of the access index. Read through the BRIN index of seq (migration 0011), which
 #: the planner takes only once it has statistics on the access index: `detach` turns sequential scans off
-#: for its transaction, so that a server without them (autovacuum off) does not read the whole table.
+#: for that one statement, so that a server without them (autovacuum off) does not read the whole table.
 ACCESS_DELETE = "DELETE FROM audit_access WHERE seq BETWEEN :low AND :high"
 #: Indexes that only PostgreSQL's store has (migration 0011): the BRIN index that finds an archived month's
 #: rows of the access index.
