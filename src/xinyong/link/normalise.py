@@ -14,9 +14,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
+from multiprocessing.pool import Pool
 from typing import Any, Final, TypeVar
 
 from xinyong.ids.model import compact
+from xinyong.link import workers
 from xinyong.text import (
     PREFECTURES,
     PROVINCES,
@@ -54,10 +56,12 @@ def columns_for(kind: str) -> tuple[str, ...]:
 
 
 class Memo:
-    """Keys already computed in one run, per function and value, shared by both sides of a linkage."""
+    """Keys already computed in one run, per function and value, shared by both sides of a linkage, and
+    the run's worker processes (`xinyong.link.workers`) if it has them."""
 
-    def __init__(self) -> None:
+    def __init__(self, pool: Pool | None = None) -> None:
         self._tables: dict[Callable[[Any], Any], dict[Any, Any]] = {}
+        self.pool = pool
 
     def table(self, fn: Callable[[K], V]) -> dict[K, V]:
         """The values `fn` has been applied to so far, with what it gave."""
@@ -71,8 +75,16 @@ class Memo:
 
 
 def mapped(values: Sequence[K | None], fn: Callable[[K], V], memo: Memo | None = None) -> list[V | None]:
-    """`fn` applied to each value, computed once per distinct value (and per run, given a memo); None stays None."""
+    """`fn` applied to each value, computed once per distinct value (and per run, given a memo); None stays None.
+
+    Given a memo with worker processes, enough values not computed yet and a function costly enough
+    (`_COSTLY`), the workers compute those.
+    """
     table: dict[K, V] = memo.table(fn) if memo is not None else {}
+    if memo is not None and memo.pool is not None and fn in _COSTLY:
+        fresh = [v for v in dict.fromkeys(values) if v is not None and v not in table]
+        if len(fresh) >= workers.MIN_VALUES:
+            table.update(zip(fresh, memo.pool.map(fn, fresh, chunksize=workers.TASK_SIZE), strict=True))
     out: list[V | None] = []
     append = out.append
     for value in values:
@@ -158,6 +170,14 @@ def _latin_only_pinyin(core: str) -> str | None:
     # Pinyin of a Han company name is costly and adds nothing the Han core does not already say;
     # it only helps when the name was written in Latin letters, so only those get a key.
     return blank_to_none(pinyin_key(core)) if core.isascii() else None
+
+
+#: Key functions that two workers compute faster than this process alone, a million values or not (measured
+#: a value, serially: an organisation's name core 16 µs, a person's pinyin 15, an organisation's name 8, a
+#: person's name 4.5). An address (5 µs, but a tuple back) or a phone (1 µs) costs less than its round trip.
+_COSTLY: Final[frozenset[Callable[[Any], Any]]] = frozenset(
+    {normalize_org_name, org_name_core, _pinyin, _latin_only_pinyin, normalize_name}
+)
 
 
 def split_address(address: str) -> tuple[str | None, str | None]:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from multiprocessing.pool import Pool
 from typing import Final
 
 import pandas as pd
@@ -24,11 +25,12 @@ from xinyong.catalog.model import Catalog
 from xinyong.clock import Clock, today
 from xinyong.errors import ConfigError, InvalidInput, NotFound
 from xinyong.link import frames, model, writeback
-from xinyong.link.backends import Backend, open_backend
+from xinyong.link.backends import Backend, check_backend, open_backend
 from xinyong.link.candidates import near_miss_candidate, near_misses
 from xinyong.link.normalise import Memo
 from xinyong.link.plan import Candidate, LinkSummary, Plan
 from xinyong.link.settings import SPECS, KindSpec
+from xinyong.link.workers import key_workers
 from xinyong.settings import Settings
 from xinyong.store import Store
 from xinyong.store import linkage as store_linkage
@@ -65,27 +67,30 @@ def link_pending(
     del catalog
     step = advance or (lambda n: None)
     upper, lower = _thresholds(settings)
-    engine = open_backend(backend, spark_master=settings.spark_master)
+    check_backend(backend)
     started = clock.now()
     day = today(clock)
     plan = Plan()
-    try:
-        with store.connect() as conn:
-            with plan.timed("read"):
-                pending = store_linkage.pending_rows(conn)
-                rejected = store_linkage.rejected_pairs(conn)
-                reused = _reused_models(conn, reuse)
-            step(1)
-            with plan.timed("identifiers"):
-                rest = _by_identifier(conn, pending, plan, day)
-            step(1)
-            for kind in KINDS:
-                rows = [r for r in rest if r.kind == kind]
-                context = _Context(engine, SPECS[kind], rejected, seed, upper, lower, day, step)
-                fitted = _by_model(conn, context, rows, plan, reused.get(kind))
-                plan.runs.append(_run_row(context, fitted, plan, len(rows), started, clock))
-    finally:
-        engine.close()
+    with store.connect() as conn:
+        with plan.timed("read"):
+            pending = store_linkage.pending_rows(conn)
+            rejected = store_linkage.rejected_pairs(conn)
+            reused = _reused_models(conn, reuse)
+        step(1)
+        with plan.timed("identifiers"):
+            rest = _by_identifier(conn, pending, plan, day)
+        step(1)
+        # The workers are forked before the engine starts its threads.
+        with key_workers(len(rest)) as pool:
+            engine = open_backend(backend, spark_master=settings.spark_master)
+            try:
+                for kind in KINDS:
+                    rows = [r for r in rest if r.kind == kind]
+                    context = _Context(engine, SPECS[kind], rejected, seed, upper, lower, day, step, pool)
+                    fitted = _by_model(conn, context, rows, plan, reused.get(kind))
+                    plan.runs.append(_run_row(context, fitted, plan, len(rows), started, clock))
+            finally:
+                engine.close()
     with plan.timed("write"), store.unit_of_work() as conn:
         summary = writeback.write(conn, plan, pending, engine.name, clock)
     step(1)
@@ -185,6 +190,7 @@ class _Context:
     lower: float
     day: date
     step: Callable[[int], None]
+    pool: Pool | None
 
 
 def _by_model(
@@ -193,7 +199,7 @@ def _by_model(
     """Score one kind's records against its subjects, decide the bands, and group the new ones."""
     engine, spec, rejected, step = ctx.engine, ctx.spec, ctx.rejected, ctx.step
     kind = spec.kind
-    memo = Memo()
+    memo = Memo(ctx.pool)
     with plan.timed("prepare"):
         left = frames.record_frame(kind, rows, memo)
     right = subject_side(conn, kind, plan, memo) if rows else frames.concat_side(kind, [])

@@ -10,7 +10,7 @@ from typing import Final
 from xinyong.clock import Clock
 from xinyong.ids.model import Kind
 from xinyong.link.plan import Candidate, LinkSummary, Plan
-from xinyong.store import LinkUpdate, NewSubject
+from xinyong.store import LinkUpdate, NewSubject, bulk_records
 from xinyong.store import linkage as store_linkage
 from xinyong.store import subjects as store_subjects
 from xinyong.store.audit_rows import Event, record
@@ -42,6 +42,9 @@ def write(conn: Connection, plan: Plan, pending: Sequence[PendingRow], backend: 
     """Store everything the run decided; nothing at all when nothing was pending."""
     if not pending:
         return summarise(None, backend, plan, pending, store_linkage.link_totals(conn))
+    # A run creates subjects and rewrites records' links as a load does: it takes the load's lock (two
+    # writers would both create a subject for one new code) and, on SQLite, its page cache.
+    bulk_records.lock_for_load(conn)
     now = clock.now()
     run = store_linkage.save_runs(conn, plan.runs)
     new_ids = sorted(plan.by_new_id)
