@@ -466,7 +466,8 @@ def _insert_many(conn: Connection, name: str, columns: Sequence[str], rows: Iter
 
 # -- a run's links -----------------------------------------------------------------------------------
 
-_STAGED_COLUMNS: Final = ("pk", "subject_pk", "link", "probability", "run")
+#: The staged columns are a LinkUpdate's fields, in its order: the updates are staged as they are.
+_STAGED_COLUMNS: Final = LinkUpdate._fields
 
 
 def apply_links(conn: Connection, updates: Sequence[LinkUpdate], *, at: datetime) -> int:
@@ -486,11 +487,10 @@ def apply_links(conn: Connection, updates: Sequence[LinkUpdate], *, at: datetime
         f"CREATE TEMPORARY TABLE {STAGED_LINKS} (pk {key} PRIMARY KEY, subject_pk BIGINT, "
         "link VARCHAR(16) NOT NULL, probability DOUBLE PRECISION, run VARCHAR(64))"
     )
-    rows = ((u.pk, u.subject_pk, u.link, u.probability, u.run) for u in updates)
     if postgres:
-        _copy(conn, STAGED_LINKS, _STAGED_COLUMNS, rows)
+        _copy(conn, STAGED_LINKS, _STAGED_COLUMNS, updates)
     else:
-        _insert_many(conn, STAGED_LINKS, _STAGED_COLUMNS, rows)
+        _insert_many(conn, STAGED_LINKS, _STAGED_COLUMNS, updates)
     staged = table(STAGED_LINKS, *(column(name) for name in _STAGED_COLUMNS))
     r, s = records.c, staged.c
     left = select(r.subject_pk.label("subject_pk")).join_from(records, staged, r.pk == s.pk)

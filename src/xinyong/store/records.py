@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -81,9 +81,9 @@ class RecordRow(RecordData):
         return self.superseded_at is None
 
 
-@dataclass(frozen=True, slots=True)
-class LinkUpdate:
-    """Linkage's verdict on one record version: the subject it resolved to and how."""
+class LinkUpdate(NamedTuple):
+    """Linkage's verdict on one record version: the subject it resolved to and how (a tuple, in the order a
+    run stages its verdicts, as a run builds a million of them)."""
 
     pk: int
     subject_pk: int | None
