@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from ingest_samples import Ingest, org_row, write_csv
 
+from xinyong.collector import BULK_GC_THRESHOLDS
 from xinyong.errors import InvalidInput
-from xinyong.ingest.batch import LOAD_GC_THRESHOLDS
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_the_collector_is_paced_during_a_batch_and_restored_after(
         advance=lambda _: seen.append(gc.get_threshold()),
     )
     assert summary.accepted == 5
-    assert seen == [LOAD_GC_THRESHOLDS]
+    assert seen == [BULK_GC_THRESHOLDS]
     assert gc.get_threshold() == thresholds
 
     def fail(_: int) -> None:

@@ -1,8 +1,10 @@
-"""A run's comparison keys computed by worker processes are the keys this process computes: the same
-values, the same links, the same explanations; small runs and one-core machines start no workers."""
+"""How a linkage run uses the process it runs in: its comparison keys computed by worker processes are the
+keys this process computes (the same values, links and explanations), small runs and one-core machines start
+no workers, and the garbage collector is paced while the run lasts."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 from link_samples import CLOCK, populate
 
 from xinyong.catalog import default_catalog
+from xinyong.collector import BULK_GC_THRESHOLDS
 from xinyong.link import link_pending, workers
 from xinyong.link.normalise import Memo, mapped
 from xinyong.settings import Settings
@@ -77,3 +80,21 @@ def test_a_run_with_workers_links_as_a_run_without(tmp_path: Path, monkeypatch: 
     assert started, "the run did not ask for workers"
     assert shared == alone
     assert len(alone[0]) >= 75
+
+
+@pytest.mark.integration
+def test_a_run_paces_the_collector_and_puts_it_back(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'paced.db'}")
+    store.init()
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    seen: list[tuple[int, int, int]] = []
+    try:
+        populate(store, 5, strangers=2)
+        link_pending(store, default_catalog(), CLOCK, Settings(), advance=lambda _: seen.append(gc.get_threshold()))
+        assert seen
+        assert set(seen) == {BULK_GC_THRESHOLDS}
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
+        store.dispose()

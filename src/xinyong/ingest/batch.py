@@ -10,16 +10,15 @@ rows the cut-short batch accepted; the two batch rows together account for every
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any, Final
 
+from xinyong import collector
 from xinyong.catalog import Catalog, Source
 from xinyong.catalog.fields import CANONICAL_FIELDS
 from xinyong.clock import Clock, today
@@ -112,7 +111,7 @@ def ingest_paths(
     quarantine = Quarantine(quarantine_path(home, batch.pk), _quarantine_columns(headers, source))
     counts = BatchCounts()
     try:
-        with _collector_paced():
+        with collector.paced():
             for number, chunk in enumerate(_chunks(read_rows(feeds, engine=engine), chunk_rows), start=1):
                 valid = _check(chunk, mapping, validator, quarantine)
                 quarantine.flush()
@@ -203,34 +202,6 @@ def _finish(
         }
         event = Event(now, agency, AGENCY_ROLE, "ingest", f"batch:{batch_pk}", result=status, detail=detail)
         audit_rows.record(conn, [event])
-
-
-#: The cyclic garbage collector's thresholds during a load (CPython's are 700, 10, 10).
-LOAD_GC_THRESHOLDS: Final = (50_000, 20, 100)
-_paced = 0
-_pacing = threading.Lock()
-_thresholds: tuple[int, int, int] = (700, 10, 10)
-
-
-@contextmanager
-def _collector_paced() -> Iterator[None]:
-    # A load allocates millions of short-lived tuples and dicts, and at CPython's thresholds the collector
-    # runs every 700 of them and, as the batch's caches grow, keeps traversing them all: a fifth of a load's
-    # time at 300,000 rows. Almost nothing a load makes is cyclic (reference counting frees it), so the
-    # collector runs far less often while any load is under way, and as before once the last one ends.
-    global _paced, _thresholds
-    with _pacing:
-        if _paced == 0:
-            _thresholds = gc.get_threshold()
-            gc.set_threshold(*(max(now, wanted) for now, wanted in zip(_thresholds, LOAD_GC_THRESHOLDS, strict=True)))
-        _paced += 1
-    try:
-        yield
-    finally:
-        with _pacing:
-            _paced -= 1
-            if _paced == 0:
-                gc.set_threshold(*_thresholds)
 
 
 def _chunks(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:

@@ -21,6 +21,7 @@ from typing import Final
 import pandas as pd
 import pyarrow as pa
 
+from xinyong import collector
 from xinyong.catalog.model import Catalog
 from xinyong.clock import Clock, today
 from xinyong.errors import ConfigError, InvalidInput, NotFound
@@ -65,9 +66,23 @@ def link_pending(
     `catalog` is accepted for the services' common signature; linkage needs nothing from it.
     """
     del catalog
-    step = advance or (lambda n: None)
     upper, lower = _thresholds(settings)
     check_backend(backend)
+    with collector.paced():
+        return _link(store, clock, settings, backend, seed, reuse, advance or (lambda n: None), (upper, lower))
+
+
+def _link(
+    store: Store,
+    clock: Clock,
+    settings: Settings,
+    backend: str,
+    seed: int,
+    reuse: str | None,
+    step: Callable[[int], None],
+    bands: tuple[float, float],
+) -> LinkSummary:
+    upper, lower = bands
     started = clock.now()
     day = today(clock)
     plan = Plan()

@@ -316,14 +316,17 @@ def _driver_rows(conn: Connection, query: Select[Any]) -> Iterator[tuple[Any, ..
         cursor.execute(sql)
         done: list[dict[Any, Any]] = [{None: None} for _ in convert]
         while batch := cursor.fetchmany(FETCH):
+            if not convert:
+                yield from batch
+                continue
+            # Converted a column at a time, and the rows put together again once.
+            columns: list[Sequence[Any]] = list(zip(*batch, strict=True))
             for (index, processor), seen in zip(convert, done, strict=True):
-                column = [row[index] for row in batch]
+                column = columns[index]
                 for value in set(column) - seen.keys():
                     seen[value] = processor(value)
-                batch = [
-                    (*row[:index], seen[value], *row[index + 1 :]) for row, value in zip(batch, column, strict=True)
-                ]
-            yield from batch
+                columns[index] = [seen[value] for value in column]
+            yield from zip(*columns, strict=True)
     finally:
         cursor.close()
 
