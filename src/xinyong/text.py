@@ -321,7 +321,12 @@ def org_name_core(s: str) -> str:
     than three characters, so 北京银行 stays whole; a trade name that happens to be a place name
     and is followed by a long industry term still loses it (a known limit).
     """
-    text = normalize_org_name(s)
+    return normalized_org_name_core(normalize_org_name(s))
+
+
+def normalized_org_name_core(text: str) -> str:
+    """`org_name_core` of a name `normalize_org_name` gave (which normalising again leaves as it is), for
+    callers that need both keys of a name and would otherwise normalise it twice."""
     branch = _BRANCH.match(text)
     if branch:
         return org_name_core(branch["parent"]) + branch["branch"]

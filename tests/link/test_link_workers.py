@@ -14,11 +14,10 @@ from link_samples import CLOCK, populate
 from xinyong.catalog import default_catalog
 from xinyong.collector import BULK_GC_THRESHOLDS
 from xinyong.link import link_pending, workers
-from xinyong.link.normalise import Memo, mapped
+from xinyong.link.normalise import Memo, mapped, org_keys
 from xinyong.settings import Settings
 from xinyong.store import Store
 from xinyong.store import linkage as store_linkage
-from xinyong.text import normalize_org_name
 
 NAMES = ["北京（星辰）科技有限责任公司", "ＡＢＣ贸易有限公司", "北京星辰科技有限公司", None, "上海東方建設有限公司"] * 3
 
@@ -28,7 +27,13 @@ def test_workers_compute_what_this_process_computes(monkeypatch: pytest.MonkeyPa
     with workers.key_workers(workers.MIN_RECORDS, processes=2) as pool:
         assert pool is not None
         shared = Memo(pool)
-        assert mapped(NAMES, normalize_org_name, shared) == mapped(NAMES, normalize_org_name)
+        calls = pool.map  # the workers are asked, not this process
+        asked: list[int] = []
+        monkeypatch.setattr(
+            pool, "map", lambda fn, values, chunksize: asked.append(len(values)) or calls(fn, values, chunksize)
+        )
+        assert mapped(NAMES, org_keys, shared) == mapped(NAMES, org_keys)
+        assert asked == [4]
         # A function not worth a worker's time stays here: a closure could not even be sent to one.
         seen: list[str] = []
 
@@ -38,7 +43,7 @@ def test_workers_compute_what_this_process_computes(monkeypatch: pytest.MonkeyPa
 
         assert mapped(["a", "b", "a"], upper, shared) == ["A", "B", "A"]
         assert seen == ["a", "b"]
-    assert shared.table(normalize_org_name)["ＡＢＣ贸易有限公司"] == normalize_org_name("ＡＢＣ贸易有限公司")
+    assert shared.table(org_keys)["ＡＢＣ贸易有限公司"] == ("ABC贸易有限公司", "ABC贸易")
 
 
 def test_small_runs_and_single_cores_start_no_workers() -> None:

@@ -25,7 +25,7 @@ from xinyong.text import (
     normalize_brackets,
     normalize_name,
     normalize_org_name,
-    org_name_core,
+    normalized_org_name_core,
     pinyin_key,
     to_halfwidth,
 )
@@ -104,11 +104,10 @@ def blank_to_none(text: str | None) -> str | None:
 
 
 def org_keys(name: str) -> tuple[str, str]:
-    """An organisation's name as compared (`normalize_org_name`) and its distinctive core."""
-    # Both start from the same text, so the second finds the shared first steps (width, controls,
-    # traditional to simplified) already in `xinyong.text`'s small cache.
+    """An organisation's name as compared (`normalize_org_name`) and its distinctive core (the name as
+    compared where it has no other), the name normalised once for both."""
     norm = normalize_org_name(name)
-    return norm, org_name_core(name) or norm
+    return norm, normalized_org_name_core(norm) or norm
 
 
 def person_keys(name: str) -> tuple[str, str, str]:
@@ -128,8 +127,9 @@ def name_columns(kind: str, names: Sequence[str | None], memo: Memo | None = Non
     The same keys as `org_keys` and `person_keys`, each part computed once per distinct name.
     """
     if kind == "org":
-        norm = mapped(names, normalize_org_name, memo)
-        core = [blank_to_none(c or n) for c, n in zip(mapped(names, org_name_core, memo), norm, strict=True)]
+        keys = mapped(names, org_keys, memo)
+        norm = [k[0] if k else None for k in keys]
+        core = [blank_to_none(k[1]) if k else None for k in keys]
         # Pinyin of a company's core lets a Latin-script rendering of the name meet the Chinese one.
         return norm, core, mapped(core, _latin_only_pinyin, memo)
     norm = [blank_to_none(n) for n in mapped(names, normalize_name, memo)]
@@ -147,9 +147,9 @@ def known_name_columns(
     """
     if kind == "org":
         norm: list[str | None] = [n or normalize_org_name(name) for name, n in zip(names, norms, strict=True)]
-        # The core of a normalised name is that of the name (normalising is idempotent), and a record's
-        # name is most often written as it normalises, so the record side has mostly computed it.
-        core = [blank_to_none(c or n) for c, n in zip(mapped(norm, org_name_core, memo), norm, strict=True)]
+        # The keys of a normalised name are those of the name (normalising is idempotent), and a record's
+        # name is most often written as it normalises, so the record side has mostly computed them.
+        core = [blank_to_none(k[1]) if k else None for k in mapped(norm, org_keys, memo)]
         return norm, core, mapped(core, _latin_only_pinyin, memo)
     norm = [n or normalize_name(name) for name, n in zip(names, norms, strict=True)]
     unordered = mapped(names, _unordered, memo)
@@ -173,10 +173,10 @@ def _latin_only_pinyin(core: str) -> str | None:
 
 
 #: Key functions that two workers compute faster than this process alone, a million values or not (measured
-#: a value, serially: an organisation's name core 16 µs, a person's pinyin 15, an organisation's name 8, a
-#: person's name 4.5). An address (5 µs, but a tuple back) or a phone (1 µs) costs less than its round trip.
+#: a value, serially: an organisation's name and core 16 µs, a person's pinyin 15, a person's name 4.5). An
+#: address (5 µs) or a phone (1 µs) costs less than its round trip.
 _COSTLY: Final[frozenset[Callable[[Any], Any]]] = frozenset(
-    {normalize_org_name, org_name_core, _pinyin, _latin_only_pinyin, normalize_name}
+    {org_keys, _pinyin, _latin_only_pinyin, normalize_name}
 )
 
 

@@ -88,7 +88,6 @@ link_explanations = Table(
     # The level each comparison fell in, and its weight.
     Column("level_set_pk", PrimaryKey, ForeignKey("link_level_sets.pk"), nullable=False),
     Index(None, "record_pk"),
-    Index(None, "run"),
 )
 
 review_items = Table(
