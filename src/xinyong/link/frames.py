@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -77,77 +78,84 @@ def record_frame(kind: str, rows: Sequence[PendingRow], memo: Memo | None = None
     return _frame(kind, columns)
 
 
-def subject_frame(
+def subject_table(
     kind: str, entries: Sequence[SubjectEntry], evidence: Sequence[EvidenceRow], memo: Memo | None = None
-) -> pd.DataFrame:
-    """Subjects of one kind as comparison columns, `unique_id` being the subject's pk.
+) -> pa.Table:
+    """Subjects of one kind as comparison columns (`arrow_schema`), `unique_id` being the subject's pk.
 
     A subject's legal representative, address, phone and birth date are the values its records give
-    most often (ties to the smallest, so the frame is the same whatever order the rows came in).
+    most often (ties to the smallest, so the table is the same whatever order the rows came in).
     """
-    said = pd.DataFrame(
-        {
-            "pk": [e.subject_pk for e in evidence],
-            "address": [e.address or None for e in evidence],
-            "phone": mapped([e.phone or None for e in evidence], phone_key, memo),
-            "rep_name": mapped([e.legal_rep_name or None for e in evidence], normalize_name, memo),
-            "rep_id": mapped([e.legal_rep_id or None for e in evidence], code_key, memo),
-            "birth_date": mapped([e.birth_date for e in evidence], date_key, memo),
-        },
-        dtype="object",
-    )
-    said["pk"] = said["pk"].astype("int64")
-    pks = [e.pk for e in entries]
-    norm, core, py = known_name_columns(kind, [e.name for e in entries], [e.name_norm for e in entries], memo)
-    district, street = address_columns(_most_common(said, "address", pks), memo)
-    columns: dict[str, list[object]] = {
-        "unique_id": list(pks),
-        "name_norm": list(norm),
-        "name_core": list(core),
-        "name_py": list(py),
-        "id_code": [e.id_value for e in entries],
-        "district": list(district),
-        "street": list(street),
-        "phone": list(_most_common(said, "phone", pks)),
+    said: dict[str, list[Any]] = {
+        "address": [e.address or None for e in evidence],
+        "phone": mapped([e.phone or None for e in evidence], phone_key, memo),
     }
     if kind == "org":
-        columns["rep_name"] = list(_most_common(said, "rep_name", pks))
-        columns["rep_id"] = list(_most_common(said, "rep_id", pks))
+        said["rep_name"] = mapped([e.legal_rep_name or None for e in evidence], normalize_name, memo)
+        said["rep_id"] = mapped([e.legal_rep_id or None for e in evidence], code_key, memo)
     else:
-        said_birth = _most_common(said, "birth_date", pks)
+        said["birth_date"] = mapped([e.birth_date for e in evidence], date_key, memo)
+    pks = [e.pk for e in entries]
+    best = _most_common([e.subject_pk for e in evidence], said, pks)
+    norm, core, py = known_name_columns(kind, [e.name for e in entries], [e.name_norm for e in entries], memo)
+    district, street = address_columns(best["address"].to_pylist(), memo)
+    columns: dict[str, pa.Array] = {
+        "unique_id": pa.array(pks, type=pa.int64()),
+        "name_norm": _strings(norm),
+        "name_core": _strings(core),
+        "name_py": _strings(py),
+        "id_code": _strings([e.id_value for e in entries]),
+        "district": _strings(district),
+        "street": _strings(street),
+        "phone": best["phone"],
+    }
+    if kind == "org":
+        columns["rep_name"] = best["rep_name"]
+        columns["rep_id"] = best["rep_id"]
+    else:
         from_code = mapped([e.id_value for e in entries], _birth_from_code, memo)
-        columns["birth_date"] = [c or born for c, born in zip(from_code, said_birth, strict=True)]
-    return _frame(kind, columns)
+        said_birth = best["birth_date"].to_pylist()
+        columns["birth_date"] = _strings([c or born for c, born in zip(from_code, said_birth, strict=True)])
+    schema = arrow_schema(kind)
+    return pa.table([columns[name] for name in schema.names], schema=schema)
 
 
-def _most_common(said: pd.DataFrame, column: str, pks: Sequence[int]) -> list[str | None]:
-    """Per subject pk, the most frequent value of a column, the smallest among equals; None if none."""
+def _strings(values: Sequence[str | None]) -> pa.Array:
+    return pa.array(values, type=pa.string())
+
+
+def _most_common(owners: Sequence[int], said: dict[str, list[str | None]], pks: Sequence[int]) -> dict[str, pa.Array]:
+    """For each column of what records said (one value a record, `owners` the subject pk of each): per
+    subject of `pks`, in their order, the value given most often, the smallest among equals; null if none."""
     # Counted in DuckDB, whose string order (by code point) is Python's: grouping and sorting a
-    # million strings in pandas costs seconds per column.
+    # million strings in Python costs seconds per column.
+    wanted = pa.table({"pk": pa.array(pks, type=pa.int64()), "place": pa.array(range(len(pks)), type=pa.int64())})
+    table = pa.table({"pk": pa.array(owners, type=pa.int64()), **{name: _strings(v) for name, v in said.items()}})
+    found: dict[str, pa.Array] = {}
     with duckdb.connect() as con:
-        con.register("said", said[["pk", column]])
-        best = con.execute(
-            f"""
-            SELECT pk, value FROM (
-                SELECT pk, "{column}" AS value, count(*) AS n FROM said
-                WHERE "{column}" IS NOT NULL AND "{column}" <> '' GROUP BY ALL
-            )
-            QUALIFY row_number() OVER (PARTITION BY pk ORDER BY n DESC, value) = 1
-            """
-        ).fetchall()
-    found: dict[int, str] = dict(best)
-    return [found.get(pk) for pk in pks]
+        con.register("said", table)
+        con.register("wanted", wanted)
+        for column in said:
+            best = con.sql(
+                f"""
+                SELECT best.value FROM wanted LEFT JOIN (
+                    SELECT pk, value FROM (
+                        SELECT pk, "{column}" AS value, count(*) AS n FROM said
+                        WHERE "{column}" IS NOT NULL AND "{column}" <> '' GROUP BY ALL
+                    )
+                    QUALIFY row_number() OVER (PARTITION BY pk ORDER BY n DESC, value) = 1
+                ) AS best USING (pk)
+                ORDER BY wanted.place
+                """
+            ).to_arrow_table()
+            found[column] = best.column(0).combine_chunks().cast(pa.string())
+    return found
 
 
 def arrow_schema(kind: str) -> pa.Schema:
     """The comparison columns of a kind as Arrow types: the pk a 64-bit integer, every other a string."""
     first, *rest = columns_for(kind)
     return pa.schema([(first, pa.int64()), *((name, pa.string()) for name in rest)])
-
-
-def to_arrow(kind: str, frame: pd.DataFrame) -> pa.Table:
-    """A frame of a kind's comparison columns as an Arrow table."""
-    return pa.Table.from_pandas(frame, schema=arrow_schema(kind), preserve_index=False)
 
 
 def concat_side(kind: str, parts: Sequence[pa.Table]) -> pa.Table:

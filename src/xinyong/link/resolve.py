@@ -172,7 +172,7 @@ def subject_side(conn: Connection, kind: str, plan: Plan, memo: Memo | None = No
         if chunk is None:
             break
         with plan.timed("prepare"):
-            parts.append(frames.to_arrow(kind, frames.subject_frame(kind, *chunk, memo)))
+            parts.append(frames.subject_table(kind, *chunk, memo))
             if memo is not None:
                 memo.trim(MEMO_LIMIT)
     return frames.concat_side(kind, parts)
