@@ -175,9 +175,7 @@ def _latin_only_pinyin(core: str) -> str | None:
 #: Key functions that two workers compute faster than this process alone, a million values or not (measured
 #: a value, serially: an organisation's name and core 16 µs, a person's pinyin 15, a person's name 4.5). An
 #: address (5 µs) or a phone (1 µs) costs less than its round trip.
-_COSTLY: Final[frozenset[Callable[[Any], Any]]] = frozenset(
-    {org_keys, _pinyin, _latin_only_pinyin, normalize_name}
-)
+_COSTLY: Final[frozenset[Callable[[Any], Any]]] = frozenset({org_keys, _pinyin, _latin_only_pinyin, normalize_name})
 
 
 def split_address(address: str) -> tuple[str | None, str | None]:
