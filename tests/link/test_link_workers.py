@@ -1,12 +1,10 @@
 """How a linkage run uses the process it runs in: its comparison keys computed by worker processes are the
 keys this process computes (the same values, links and explanations), small runs and one-core machines start
-no workers, nor does a process running other threads, and the garbage collector is paced while the run
-lasts."""
+no workers, and the garbage collector is paced while the run lasts."""
 
 from __future__ import annotations
 
 import gc
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +20,6 @@ from xinyong.store import Store
 from xinyong.store import linkage as store_linkage
 
 NAMES = ["北京（星辰）科技有限责任公司", "ＡＢＣ贸易有限公司", "北京星辰科技有限公司", None, "上海東方建設有限公司"] * 3
-
-
-@pytest.fixture(autouse=True)
-def _alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Earlier tests of the session may leave threads behind (a Spark gateway's, a server's); these tests are
-    # about what workers compute, and `test_a_process_running_other_threads_is_not_forked` about when.
-    monkeypatch.setattr(workers, "alone", lambda: True)
 
 
 def test_workers_compute_what_this_process_computes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,20 +51,6 @@ def test_small_runs_and_single_cores_start_no_workers() -> None:
         assert pool is None
     with workers.key_workers(workers.MIN_RECORDS, processes=1) as pool:
         assert pool is None
-
-
-def test_a_process_running_other_threads_is_not_forked(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.undo()  # the real check
-    release = threading.Event()
-    other = threading.Thread(target=release.wait)
-    other.start()
-    try:
-        assert not workers.alone()
-        with workers.key_workers(workers.MIN_RECORDS, processes=2) as pool:
-            assert pool is None
-    finally:
-        release.set()
-        other.join()
 
 
 def _linked(path: Path) -> tuple[list[Any], list[Any]]:

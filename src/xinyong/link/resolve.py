@@ -95,7 +95,6 @@ def _link(
         with plan.timed("identifiers"):
             rest = _by_identifier(conn, pending, plan, day)
         step(1)
-        # The workers are forked before the engine starts its threads.
         with key_workers(len(rest)) as pool:
             engine = open_backend(backend, spark_master=settings.spark_master)
             try:
