@@ -76,19 +76,14 @@ def register_table(api: Any, table: Any, name: str) -> Any:
 _TABLES: Final = itertools.count(1)
 
 
-def check_backend(name: str) -> None:
-    """ConfigError when the backend called `name` is unknown or its engine is not installed."""
-    if name not in BACKEND_NAMES:
-        raise ConfigError(f"unknown linkage backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
-    if name == "spark" and not spark_available():
-        raise ConfigError(f"the spark backend needs pyspark, which is not installed: {SPARK_INSTALL}")
-
-
 def open_backend(name: str, *, spark_master: str = "local[*]", threads: int | None = None) -> Backend:
     """The backend called `name`; ConfigError when it is unknown or its engine is not installed."""
-    check_backend(name)
     if name == "duckdb":
         return DuckDBBackend(threads)
-    from xinyong.link.spark_backend import SparkBackend
+    if name == "spark":
+        if not spark_available():
+            raise ConfigError(f"the spark backend needs pyspark, which is not installed: {SPARK_INSTALL}")
+        from xinyong.link.spark_backend import SparkBackend
 
-    return SparkBackend(spark_master)
+        return SparkBackend(spark_master)
+    raise ConfigError(f"unknown linkage backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")

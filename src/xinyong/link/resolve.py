@@ -26,7 +26,7 @@ from xinyong.catalog.model import Catalog
 from xinyong.clock import Clock, today
 from xinyong.errors import ConfigError, InvalidInput, NotFound
 from xinyong.link import frames, model, writeback
-from xinyong.link.backends import Backend, check_backend, open_backend
+from xinyong.link.backends import Backend, open_backend
 from xinyong.link.candidates import near_miss_candidate, near_misses
 from xinyong.link.normalise import Memo
 from xinyong.link.plan import Candidate, LinkSummary, Plan
@@ -48,6 +48,7 @@ MEMO_LIMIT: Final = 2_000_000
 PHASES: Final = 2 + 4 * len(KINDS) + 1
 
 
+@collector.paced()
 def link_pending(
     store: Store,
     catalog: Catalog,
@@ -63,48 +64,34 @@ def link_pending(
 
     `reuse` names an earlier run (or `latest`) whose estimated model is applied instead of estimating
     again; `seed` fixes the random sampling of pairs, so the same data and seed give the same links.
-    `catalog` is accepted for the services' common signature; linkage needs nothing from it.
+    `catalog` is accepted for the services' common signature; linkage needs nothing from it. The
+    garbage collector is paced while the run lasts (`xinyong.collector`).
     """
     del catalog
+    step = advance or (lambda n: None)
     upper, lower = _thresholds(settings)
-    check_backend(backend)
-    with collector.paced():
-        return _link(store, clock, settings, backend, seed, reuse, advance or (lambda n: None), (upper, lower))
-
-
-def _link(
-    store: Store,
-    clock: Clock,
-    settings: Settings,
-    backend: str,
-    seed: int,
-    reuse: str | None,
-    step: Callable[[int], None],
-    bands: tuple[float, float],
-) -> LinkSummary:
-    upper, lower = bands
+    engine = open_backend(backend, spark_master=settings.spark_master)
     started = clock.now()
     day = today(clock)
     plan = Plan()
-    with store.connect() as conn:
-        with plan.timed("read"):
-            pending = store_linkage.pending_rows(conn)
-            rejected = store_linkage.rejected_pairs(conn)
-            reused = _reused_models(conn, reuse)
-        step(1)
-        with plan.timed("identifiers"):
-            rest = _by_identifier(conn, pending, plan, day)
-        step(1)
-        with key_workers(len(rest)) as pool:
-            engine = open_backend(backend, spark_master=settings.spark_master)
-            try:
+    try:
+        with store.connect() as conn:
+            with plan.timed("read"):
+                pending = store_linkage.pending_rows(conn)
+                rejected = store_linkage.rejected_pairs(conn)
+                reused = _reused_models(conn, reuse)
+            step(1)
+            with plan.timed("identifiers"):
+                rest = _by_identifier(conn, pending, plan, day)
+            step(1)
+            with key_workers(len(rest)) as pool:
                 for kind in KINDS:
                     rows = [r for r in rest if r.kind == kind]
                     context = _Context(engine, SPECS[kind], rejected, seed, upper, lower, day, step, pool)
                     fitted = _by_model(conn, context, rows, plan, reused.get(kind))
                     plan.runs.append(_run_row(context, fitted, plan, len(rows), started, clock))
-            finally:
-                engine.close()
+    finally:
+        engine.close()
     with plan.timed("write"), store.unit_of_work() as conn:
         summary = writeback.write(conn, plan, pending, engine.name, clock)
     step(1)
