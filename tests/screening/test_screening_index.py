@@ -173,6 +173,66 @@ def test_a_fulfilment_reaches_every_replica_and_the_feed(store: Store, province:
     assert rep_items[0].via == {"role": "legal_representative", "of": ORG_ID}
 
 
+def test_a_correction_naming_someone_else_lifts_the_measure_from_the_first(
+    store: Store, province: dict[str, int]
+) -> None:
+    """The court corrects who its defaulter record is about: the person first named must be free again, the
+    one now named restricted, and the feed must say both. (The publisher used to republish only the subject
+    the new version names, so the first person stayed restricted.)"""
+    publish(store, CAT, CLOCK)
+    index = ScreeningIndex.build(store, CAT)
+    assert index.check(PERSON_ID, "air_ticket", DAY).effect == "deny"
+    assert index.check(REP_ID, "air_ticket", DAY).effect == "deny"  # through the organisation (R2)
+    later = T0 + timedelta(days=10)
+    with store.unit_of_work() as conn:
+        corrected = replace(_record("R1", province["loose"]), version=2, subject_name="王五")
+        records.supersede(conn, corrected, at=later)
+    assert publish(store, CAT, FixedClock(later)) > 0
+    index.refresh(store)
+    assert index.check(PERSON_ID, "air_ticket", DAY).effect == "allow"
+    with store.connect() as conn:
+        targets = screening_store.targets_from(conn, [province["person"], province["loose"]])
+    assert {(k, t.target_pk) for k, t in targets.items()} == {
+        (("court.110105:R1", province["loose"]), province["loose"])
+    }
+
+
+def test_a_correction_sent_to_linkage_lifts_the_measure_through_ingestion(store: Store, tmp_path: Path) -> None:
+    """The same through a feed: the corrected row carries a mistyped identifier, so its version waits for
+    linkage (no subject yet), and the person the first version named is no longer restricted."""
+    from xinyong.catalog.fields import CANONICAL_FIELDS
+    from xinyong.ingest import ingest_paths
+
+    def send(name: str, subject_id: str, when: datetime) -> None:
+        path = tmp_path / f"court.110105-{name}.csv"
+        row = {
+            "record_id": "R9",
+            "record_type": "court.defaulter",
+            "subject_kind": "person",
+            "subject_name": "张三",
+            "subject_id": subject_id,
+            "decided_on": "2024-01-10",
+            "valid_to": "2025-06-30",
+            "decision_no": "(2024)京0105执1234号",
+            "status": "in_force",
+        }
+        path.write_text(
+            ",".join(CANONICAL_FIELDS) + "\n" + ",".join(row.get(f, "") for f in CANONICAL_FIELDS) + "\n",
+            encoding="utf-8",
+        )
+        ingest_paths(store, CAT, FixedClock(when), [path], "court.110105", home=tmp_path / "home")
+        publish(store, CAT, FixedClock(when))
+
+    send("first", PERSON_ID, T0)
+    index = ScreeningIndex.build(store, CAT)
+    assert index.check(PERSON_ID, "air_ticket", DAY).effect == "deny"
+    send("corrected", PERSON_ID[:-2] + "99", T0 + timedelta(days=3))  # fails its check character: pending
+    with store.connect() as conn:
+        assert [(v.version, v.link) for v in records.history(conn, "court.110105", "R9")] == [(1, "id"), (2, "pending")]
+    index.refresh(store)
+    assert index.check(PERSON_ID, "air_ticket", DAY).effect == "allow"
+
+
 def test_known_at_answers_what_the_registry_said_then(store: Store, province: dict[str, int]) -> None:
     later = T0 + timedelta(days=30)
     with store.unit_of_work() as conn:

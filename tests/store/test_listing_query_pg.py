@@ -9,7 +9,7 @@ from store_samples import MakeRecord, at
 from xinyong.catalog import default_catalog
 from xinyong.store import NewSubject, Store, bulk_records
 from xinyong.store import subjects as subjects_repo
-from xinyong.store.screening import listing_query, listing_query_by_key
+from xinyong.store.screening import Span, listing_query, listing_query_by_key, predecessor_subjects
 
 
 def test_postgresql_finds_listing_records_one_subject_at_a_time(store: Store, make_record: MakeRecord) -> None:
@@ -63,3 +63,35 @@ def test_postgresql_reads_rating_chunks_by_pk_window(store: Store, make_record: 
     assert "agency_record_id" not in plan, plan  # never the partial index of current versions
     assert "pk <= " in plan, plan  # the window bounds the read
     assert found == pks[1000:2000]
+
+
+def test_postgresql_finds_each_predecessor_by_one_probe(store: Store, make_record: MakeRecord) -> None:
+    """The publisher's look for the subjects that corrections took records from (`predecessor_subjects`):
+    on partitions analysed while empty, each version of the span is one probe of the (agency, record_id,
+    version) index, never a scan of every version per version."""
+    if store.dialect != "postgresql":
+        pytest.skip("the plan in question is PostgreSQL's")
+    made = [NewSubject(kind="org", name=f"公司{i}", name_norm=f"公司{i}") for i in range(40)]
+    with store.unit_of_work() as conn:
+        conn.exec_driver_sql("ANALYZE records")
+        subjects = [s.pk for s in subjects_repo.create_many(conn, made, at=at(0))]
+        first = bulk_records.bulk_insert(
+            conn, [make_record(f"R{i}", subject_pk=pk) for i, pk in enumerate(subjects * 50)], recorded_at=at(0)
+        )
+        # Every tenth record corrected to name the next subject.
+        moved = list(range(0, len(first), 10))
+        bulk_records.supersede_many(conn, [first[i] for i in moved], at=at(1))
+        second = bulk_records.bulk_insert(
+            conn,
+            [make_record(f"R{i}", version=2, subject_pk=subjects[(i + 1) % len(subjects)]) for i in moved],
+            recorded_at=at(1),
+        )
+    span = Span(first[-1], 0, second[-1], 0)
+    with store.connect() as conn:
+        query = predecessor_subjects(span, 0, postgres=True)
+        sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+        found = sorted(pk for (pk,) in conn.execute(query))
+    assert "Nested Loop" in plan, plan
+    assert "agency_record_id_version_idx" in plan, plan
+    assert found == sorted(subjects[i % len(subjects)] for i in moved)

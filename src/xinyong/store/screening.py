@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Row, Select, cast, delete, func, select, text, true, union
+from sqlalchemy import BigInteger, Connection, Row, Select, and_, cast, delete, func, select, text, true, union
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from xinyong.store import records as record_repo
@@ -90,13 +90,19 @@ def span_to_latest(conn: Connection, records_from: int, changes_from: int) -> Sp
 
 def subjects_in_span(conn: Connection, span: Span, *, after: int = 0, limit: int) -> list[int]:
     """The subjects (pk above `after`, ascending, at most `limit`) that a record version or a change in
-    the span concerns."""
+    the span concerns.
+
+    A version concerns the subject its predecessor was about too: a correction that names someone else
+    (or no one yet: pending linkage) takes the record away from the earlier subject, whose listings must be
+    worked out again, or the measure would stay on the person the record no longer names.
+    """
     touched = union(
         select(records.c.subject_pk.label("pk")).where(
             records.c.pk > span.records_from,
             records.c.pk <= span.records_to,
             records.c.subject_pk > after,
         ),
+        predecessor_subjects(span, after, postgres=conn.dialect.name == "postgresql"),
         select(subject_changes.c.subject_pk.label("pk")).where(
             subject_changes.c.seq > span.changes_from,
             subject_changes.c.seq <= span.changes_to,
@@ -105,6 +111,35 @@ def subjects_in_span(conn: Connection, span: Span, *, after: int = 0, limit: int
     ).subquery()
     query = select(touched.c.pk).order_by(touched.c.pk).limit(limit)
     return [int(pk) for pk in conn.execute(query).scalars()]
+
+
+def predecessor_subjects(span: Span, after: int, *, postgres: bool) -> Select[Any]:
+    """The subjects (pk above `after`) of the versions that the record versions of the span superseded.
+
+    Each predecessor is one look-up by (agency, record_id, version): on SQLite through the unique index, on
+    PostgreSQL through a lateral subquery behind `OFFSET 0`, which no plan turns into a scan of every
+    version whatever the statistics (as `listing_query_by_key`).
+    """
+    new, before = records.alias("new"), records.alias("before")
+    same = (
+        before.c.agency == new.c.agency,
+        before.c.record_id == new.c.record_id,
+        before.c.version == new.c.version - 1,
+    )
+    in_span = (new.c.pk > span.records_from, new.c.pk <= span.records_to, new.c.version > 1)
+    if postgres:
+        found = select(before.c.subject_pk).where(*same).offset(0).lateral("found")
+        return (
+            select(found.c.subject_pk.label("pk"))
+            .select_from(new)
+            .join(found, true())
+            .where(*in_span, found.c.subject_pk > after)
+        )
+    return (
+        select(before.c.subject_pk.label("pk"))
+        .join_from(new, before, and_(*same))
+        .where(*in_span, before.c.subject_pk > after)
+    )
 
 
 def listing_records(
