@@ -87,6 +87,7 @@ def province(size: str, workdir: Path, seed: int = 20240110) -> dict[str, Any]:
     before = _judge_province(store, out, truth)
     reviewed = _oracle_review(store, clock, truth)
     after = _judge_province(store, out, truth)
+    restrictions = _restrictions(store, catalog, clock, out, truth)
     store.dispose()
     return {
         "size": size,
@@ -98,6 +99,7 @@ def province(size: str, workdir: Path, seed: int = 20240110) -> dict[str, Any]:
         "before_review": before,
         "oracle_review": reviewed,
         "after_review": after,
+        "restrictions_after_review": restrictions,
         "goals": {k: GOALS[k] for k in ("org", "person")},
     }
 
@@ -171,6 +173,18 @@ def _judge_province(store: Any, folder: Path, truth: dict[tuple[str, str], str])
         1 for j in judged if j.verdict == "false_link" and j.assignment.link in ("id", "confirmed")
     )
     return report
+
+
+def _restrictions(
+    store: Any, catalog: Any, clock: Any, folder: Path, truth: dict[tuple[str, str], str]
+) -> dict[str, Any]:
+    """Publish, then judge every published restriction against truth (principle 4 where it bites)."""
+    from xinyong.link.restriction_audit import check_restrictions, read_representatives
+    from xinyong.screening import publish
+
+    publish(store, catalog, clock)
+    with store.connect() as conn:
+        return check_restrictions(conn, truth, read_representatives(folder)).as_dict()
 
 
 def _oracle_review(store: Any, clock: Any, truth: dict[tuple[str, str], str]) -> dict[str, int]:

@@ -79,3 +79,66 @@ def test_splits_are_not_false_links_but_cost_recall(registry: Registry, tmp_path
     assert verdicts == {1: "correct", lost: "split"}
     summary = check(judged)
     assert (summary.precision, summary.recall) == (1.0, 0.5)
+
+
+def _subjects_truth(path: Path, reps: dict[str, str]) -> None:
+    with (path / "truth" / "subjects.csv").open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["kind", "id", "name", "legal_rep_id"])
+        out.writerows([("org", org, "某公司", rep) for org, rep in reps.items()])
+
+
+def test_published_restrictions_are_judged_against_truth(registry: Registry, tmp_path: Path) -> None:
+    """A defaulter record a clerk confirmed onto the wrong person, and a company's restriction reaching a
+    person who is not its legal representative, are the wrongful restrictions; the rightful ones are not."""
+    from datetime import date
+
+    from xinyong.screening import publish
+    from xinyong.store import records, roles
+
+    defaulter = {"agency": "court.110105", "record_type": "court.defaulter"}
+    registry.person("张三", date(1980, 1, 1), **defaulter)  # rightly listed, by code
+    wronged, _ = registry.person("张三", date(1981, 2, 2))
+    rep, rep_code = registry.person("李四", date(1970, 3, 3))
+    impostor, _ = registry.person("王五", date(1972, 4, 4))
+    org, org_code = registry.org(
+        "北京星辰科技有限公司", agency="court.110105", record_type="court.consumption_restriction"
+    )
+    other_org, other_code = registry.org(
+        "北京晨光贸易有限公司", agency="court.110105", record_type="court.consumption_restriction"
+    )
+    # Really about a third 张三 who is not on file; a clerk confirmed it onto the one born in 1981.
+    stray = registry.pending("张三", kind="person", **defaulter)
+    with registry.store.unit_of_work() as conn:
+        records.set_links(conn, [records.LinkUpdate(stray, wronged, "confirmed")])
+        roles.set_legal_rep(conn, org, rep, date(2020, 1, 1))  # right
+        roles.set_legal_rep(conn, other_org, impostor, date(2020, 1, 1))  # truth names rep_code
+    publish(registry.store, default_catalog(), CLOCK)
+    with registry.store.connect() as conn:
+        stored = linkage.assignments(conn)
+    truth = [(a.agency, a.record_id, a.subject_id_value or "") for a in stored if a.link == "id"]
+    truth.append((registry.record(stray).agency, registry.record(stray).record_id, "110105199001011234"))
+    folder = _truth(tmp_path, truth)
+    _subjects_truth(folder, {org_code: rep_code, other_code: rep_code})
+
+    report = wrongful_match_report(registry.store, folder)
+
+    assert report.restrictions is not None
+    r = report.restrictions.as_dict()
+    assert (r["direct"], r["via_role"]) == (4, 2)  # three court records and the stray; two companies' reps
+    assert r["judged"] == r["targets"] == 6
+    assert r["wrongful"] == 2
+    wrong = {(e["record"], e["via_role"]) for e in r["examples"]}
+    assert wrong == {
+        (f"court.110105:{registry.record(stray).record_id}", None),
+        (f"court.110105:{next(a.record_id for a in stored if a.subject_pk == other_org)}", "legal_representative"),
+    }
+    assert report.as_dict()["restrictions"]["wrongful"] == 2
+
+
+def test_restrictions_are_not_judged_without_subjects_truth(registry: Registry, tmp_path: Path) -> None:
+    registry.org("北京星辰科技有限公司")
+    folder = _truth(tmp_path, [("samr.110000", "R1", "91110105THIRDCOMPANY")])
+    report = wrongful_match_report(registry.store, folder)
+    assert report.restrictions is None
+    assert report.notes == ["no truth/subjects.csv: published restrictions not judged"]

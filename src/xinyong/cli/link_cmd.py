@@ -116,6 +116,17 @@ def _describe_audit(report: WrongfulMatchReport) -> str:
             f"false model links {t['false_model_links']:,} of {t['model_links']:,}; "
             f"wrong id/confirmed links {t['wrong_id_or_confirmed']:,}"
         )
+    if report.restrictions is not None:
+        r = report.restrictions
+        lines.append(
+            f"published restrictions against truth: {r.judged:,} of {r.targets:,} judged"
+            f" ({r.direct:,} direct, {r.via_role:,} through a role); wrongful {r.wrongful:,}"
+        )
+        lines += [
+            f"  {e['record']} ({e['list']}) reached {e['reached']}; truth: {e['true_subject']}"
+            + (f", legal representative {e['true_legal_rep']}" if e["via_role"] else "")
+            for e in r.examples
+        ]
     lines += report.notes
     return "\n".join(lines)
 

@@ -15,12 +15,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from xinyong.errors import InvalidInput
 from xinyong.store import Store
 from xinyong.store import linkage as store_linkage
 from xinyong.store.linkage import Assignment
+
+if TYPE_CHECKING:
+    from xinyong.link.restriction_audit import RestrictionCheck
 
 #: Probability bands the model's links are counted in.
 BANDS: Final = (0.95, 0.99, 0.999, 1.0)
@@ -86,6 +89,7 @@ class WrongfulMatchReport:
     bands: list[dict[str, Any]]
     review: dict[str, int]
     truth: TruthCheck | None = None
+    restrictions: RestrictionCheck | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -106,6 +110,7 @@ class WrongfulMatchReport:
             "review": self.review,
             "review_rejection_rate": None if rate is None else round(rate, 6),
             "truth": None if self.truth is None else self.truth.as_dict(),
+            "restrictions": None if self.restrictions is None else self.restrictions.as_dict(),
             "notes": self.notes,
         }
 
@@ -123,15 +128,34 @@ def read_truth(folder: Path) -> dict[tuple[str, str], str]:
         return {(row["agency"], row["record_id"]): row["subject_id"] for row in reader}
 
 
-def judge(assignments: Iterable[Assignment], truth: dict[tuple[str, str], str]) -> list[Judged]:
-    """Every record with a known truth, judged by the subject it went to."""
-    known = [(a, truth[(a.agency, a.record_id)]) for a in assignments if (a.agency, a.record_id) in truth]
-    # An id-less subject stands for the entity most of its records are about.
+def entities(assignments: Iterable[Assignment], truth: dict[tuple[str, str], str]) -> dict[int, str]:
+    """The entity (true id) each id-less subject stands for: the one most of its records are about."""
+    return _majority(_members(_known(assignments, truth)))
+
+
+def _known(assignments: Iterable[Assignment], truth: dict[tuple[str, str], str]) -> list[tuple[Assignment, str]]:
+    return [(a, truth[(a.agency, a.record_id)]) for a in assignments if (a.agency, a.record_id) in truth]
+
+
+def _members(known: Sequence[tuple[Assignment, str]]) -> dict[int, Counter[str]]:
+    # How many records of each entity every id-less subject holds.
     members: dict[int, Counter[str]] = defaultdict(Counter)
     for a, true_id in known:
         if a.subject_pk is not None and a.subject_id_value is None:
             members[a.subject_pk][true_id] += 1
-    entity: dict[int, str] = {pk: min(c, key=lambda t: (-c[t], t)) for pk, c in members.items()}
+    return members
+
+
+def _majority(members: dict[int, Counter[str]]) -> dict[int, str]:
+    return {pk: min(c, key=lambda t: (-c[t], t)) for pk, c in members.items()}
+
+
+def judge(assignments: Iterable[Assignment], truth: dict[tuple[str, str], str]) -> list[Judged]:
+    """Every record with a known truth, judged by the subject it went to."""
+    known = _known(assignments, truth)
+    # An id-less subject stands for the entity most of its records are about.
+    members = _members(known)
+    entity = _majority(members)
     # Each entity's one proper subject: the one with its code, else its largest id-less subject.
     proper: dict[str, int] = {
         a.subject_id_value: a.subject_pk
@@ -176,11 +200,23 @@ def check(judged: Sequence[Judged]) -> TruthCheck:
 
 
 def wrongful_match_report(store: Store, truth: Path | None = None) -> WrongfulMatchReport:
-    """The expected false links among the model's links, review verdicts, and (with `truth`) exact counts."""
+    """The expected false links among the model's links, review verdicts, and (with `truth`) exact counts:
+    of links, and of published restrictions (`restriction_audit`) when the folder has truth/subjects.csv."""
+    # Imported here: the restriction audit judges id-less subjects with this module's `entities`.
+    from xinyong.link.restriction_audit import SUBJECTS_FILE, check_restrictions, read_representatives
+
+    notes = []
+    restrictions = None
     with store.connect() as conn:
         links = store_linkage.model_links(conn)
         review = store_linkage.review_counts(conn)
-        judged = judge(store_linkage.assignments(conn), read_truth(truth)) if truth is not None else None
+        known = read_truth(truth) if truth is not None else None
+        judged = judge(store_linkage.assignments(conn), known) if known is not None else None
+        if truth is not None and known is not None:
+            if (truth / SUBJECTS_FILE).is_file():
+                restrictions = check_restrictions(conn, known, read_representatives(truth))
+            else:
+                notes.append(f"no {SUBJECTS_FILE}: published restrictions not judged")
     bands = []
     low = 0.0
     for high in BANDS:
@@ -194,7 +230,6 @@ def wrongful_match_report(store: Store, truth: Path | None = None) -> WrongfulMa
             }
         )
         low = high
-    notes = []
     if truth is not None and judged is not None and not judged:
         notes.append("no stored record appears in the truth file")
     return WrongfulMatchReport(
@@ -203,5 +238,6 @@ def wrongful_match_report(store: Store, truth: Path | None = None) -> WrongfulMa
         bands=bands,
         review={status: review.get(status, 0) for status in ("open", "confirmed", "rejected", "reassigned")},
         truth=check(judged) if judged is not None else None,
+        restrictions=restrictions,
         notes=notes,
     )

@@ -217,13 +217,15 @@ def targets_from(conn: Connection, source_pks: Sequence[int]) -> dict[tuple[str,
     return out
 
 
-def iter_targets(conn: Connection, *, chunk: int = 20_000) -> Iterator[Target]:
-    """Every published target with an identifier, in pk order, read in chunks."""
+def iter_targets(conn: Connection, *, chunk: int = 20_000, identified_only: bool = True) -> Iterator[Target]:
+    """Every published target with an identifier (or every one, `identified_only=False`), in pk order, read
+    in chunks."""
     last = 0
+    wanted = measure_targets.c.target_id.is_not(None) if identified_only else true()
     while True:
         rows = conn.execute(
             select(measure_targets)
-            .where(measure_targets.c.pk > last, measure_targets.c.target_id.is_not(None))
+            .where(measure_targets.c.pk > last, wanted)
             .order_by(measure_targets.c.pk)
             .limit(chunk)
         ).all()
