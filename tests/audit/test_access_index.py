@@ -4,7 +4,7 @@ added or changed."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +33,16 @@ def _batch(clock: FixedClock, n: int, objects: list[str], effects: list[str], ac
         tally=tally,
         now=clock.now() + timedelta(seconds=n),
     )
+
+
+def _add_row(conn: sa.Connection, object_: str, seq: int, at: datetime) -> None:
+    """An index row put in by hand, as the table is on this database: on PostgreSQL it carries an instant,
+    the month it is partitioned by (migration 0015)."""
+    values: dict[str, object] = {"object": object_, "seq": seq, "action": "check", "result": "deny"}
+    if conn.dialect.name == "postgresql":
+        values["at"] = at
+    columns, binds = ", ".join(values), ", ".join(f":{name}" for name in values)
+    conn.execute(sa.text(f"INSERT INTO audit_access ({columns}) VALUES ({binds})"), values)
 
 
 def _index(store: Store) -> list[tuple[str, int, str, str]]:
@@ -100,7 +110,7 @@ def test_verify_names_the_entry_whose_index_rows_were_tampered_with(
         if damage == "remove":
             conn.execute(sa.delete(audit_access).where(audit_access.c.seq == 3, audit_access.c.object == B))
         elif damage == "add":
-            conn.execute(sa.insert(audit_access).values(object=C, seq=4, action="check", result="deny"))
+            _add_row(conn, C, 4, clock.now())
         else:
             conn.execute(
                 sa.update(audit_access)
@@ -116,7 +126,7 @@ def test_verify_names_the_entry_whose_index_rows_were_tampered_with(
 def test_verify_notices_index_rows_past_the_end_of_the_log(store: Store, clock: FixedClock) -> None:
     auditing.record(store, [_batch(clock, 1, [A], ["deny"])])
     with store.unit_of_work() as conn:
-        conn.execute(sa.insert(audit_access).values(object=B, seq=9, action="check", result="deny"))
+        _add_row(conn, B, 9, clock.now())
     result = auditing.verify(store, None)
     assert (result.ok, result.first_bad_seq) == (False, None)
     assert "after the last one (1)" in str(result.problem)

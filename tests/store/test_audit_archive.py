@@ -129,23 +129,3 @@ def test_only_the_oldest_past_month_without_the_newest_entry_goes(pg_store: Stor
     with pytest.raises(Conflict, match="newest"), store.unit_of_work() as conn:
         partitions.detach(conn, "audit_log_m202503", at=datetime(2025, 4, 2, tzinfo=UTC))
     assert auditing.verify(store, None).ok
-
-
-def test_an_archived_months_access_rows_are_found_by_the_seq_index(pg_store: Store) -> None:
-    """The access index is keyed by (object, seq); a month's rows are found through the BRIN index of seq
-    (migration 0011) even on a table analysed while empty (autovacuum off), not by reading the whole table."""
-    store = pg_store
-    with store.unit_of_work() as conn:
-        conn.execute(sa.text("ANALYZE audit_access"))
-        conn.execute(
-            sa.text(
-                "INSERT INTO audit_access (object, seq, action, result)"
-                " SELECT 'subject:' || md5(g::text), g, 'check.batch', 'deny' FROM generate_series(1, 20000) g"
-            )
-        )
-    with store.unit_of_work() as conn:
-        plan = partitions.access_delete_plan(conn, 1000, 2000)
-        assert "ix_audit_access_seq" in plan, plan
-        assert "Seq Scan" not in plan, plan
-        # Sequential scans are off for that statement only, not for the rest of the transaction.
-        assert conn.execute(sa.text("SHOW enable_seqscan")).scalar_one() == "on"

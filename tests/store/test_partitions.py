@@ -119,6 +119,7 @@ def test_upgrade_keeps_every_row_and_places_it_by_time(unmigrated: Store, make_r
         assert {p.name: p.rows for p in partitions.partitions(conn) if p.default} == {
             "records_default": 0,
             "audit_log_default": 0,
+            "audit_access_default": 0,
         }
         # Foreign keys to a version now point at record_keys, which has the unique pk they need.
         referring = conn.execute(
@@ -196,6 +197,7 @@ def test_ensure_moves_stray_rows_out_of_the_default_partition(store: Store, make
         assert {p.name: p.rows for p in partitions.partitions(conn) if p.default} == {
             "records_default": 0,
             "audit_log_default": 0,
+            "audit_access_default": 0,
         }
 
 

@@ -59,12 +59,14 @@ def partitions_cmd(
         typer.Option(
             "--detach",
             metavar="NAME",
-            help="Detach a partition to archive: records holding no current version, or a past audit month.",
+            help="Detach a partition to archive: records holding no current version, or a past audit month"
+            " (with its month of the access index).",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """List the partitions of records and the audit log with their periods, rows and sizes (PostgreSQL)."""
+    """List the partitions of records, the audit log and its access index with their periods, rows and sizes
+    (PostgreSQL)."""
     settings = load_settings()
     store = Store(settings.database_url)
     try:
@@ -72,17 +74,20 @@ def partitions_cmd(
             partitioned = partitions.is_partitioned(conn)
             now = clock_from(settings.now).now()
             created = partitions.ensure(conn, now) if ensure else []
-            detached = partitions.detach(conn, detach, at=now).name if detach is not None else None
+            gone = partitions.detach(conn, detach, at=now) if detach is not None else None
             found = partitions.partitions(conn)
     finally:
         store.dispose()
+    # An audit month's access index partition is detached with it.
+    detached = [gone.name, *(s.name(start) for s, start in partitions.companions(gone))] if gone is not None else []
     if as_json:
         emit_json(
             {
                 "database": store.display_url,
                 "partitioned": partitioned,
                 "created": created,
-                "detached": detached,
+                "detached": detached[0] if detached else None,
+                "detached_with": detached[1:],
                 "partitions": [p.as_dict() for p in found],
             }
         )
@@ -92,8 +97,8 @@ def partitions_cmd(
         return
     for name in created:
         typer.echo(f"created {name}")
-    if detached is not None:
-        typer.echo(f"detached {detached}: now a table of its own, to archive and drop")
+    for name in detached:
+        typer.echo(f"detached {name}: now a table of its own, to archive and drop")
     table = Table("table", "partition", "from", "to", "rows", "MB")
     for p in found:
         bounds = ("default", "") if p.default else (_day(p.lower), _day(p.upper))

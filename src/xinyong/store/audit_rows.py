@@ -18,7 +18,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select, text
+from sqlalchemy import Connection, Row, column, func, select, table, text
 
 from xinyong.audit.entries import GENESIS, ArchivedLeaf, AuditEntry, AuditRow, seal
 from xinyong.errors import Conflict, InvalidInput
@@ -33,6 +33,8 @@ CONCERNS_KEY = "concerns"
 
 #: An access index row: (object, seq, action, result).
 IndexRow = tuple[str, int, str, str]
+#: Its columns; on PostgreSQL the table also has `at`, its entry's instant, by which it is partitioned.
+ACCESS_COLUMNS = ("object", "seq", "action", "result")
 
 #: SQLite page cache (KiB) of a connection that has written access index rows.
 SQLITE_CACHE_KIB = 65_536
@@ -138,9 +140,22 @@ def record(conn: Connection, events: Iterable[Event]) -> list[AuditRow]:
 
 def _insert(conn: Connection, rows: Sequence[AuditRow]) -> None:
     _insert_log(conn, rows)
-    index = [item for row in rows for item in index_rows(row)]
+    timed = conn.dialect.name == "postgresql"
+    index: list[tuple[Any, ...]] = []
+    for row in rows:
+        items = index_rows(row)
+        if timed and items:
+            # PostgreSQL partitions the index by month like the log (migration 0015): each row carries its
+            # entry's instant, so that it lands in its entry's month and is archived with it. In ISO form
+            # (`at` is aware, or the log's insert refused it), made once per entry: COPY takes the text as it
+            # is, where dumping a datetime costs some 5 µs a row.
+            at = row.at.isoformat()
+            index.extend([(*item, at) for item in items])
+        else:
+            index.extend(items)
     if not index:
         return
+    columns = ACCESS_COLUMNS + (("at",) if timed else ())
     # In key order, a flush's rows about one subject land on one page of the index, written once. The rows
     # come in seq order, so a stable sort on the object alone gives (object, seq) order, without comparing
     # tuples (three times as slow on a batch check's hundreds of thousands of rows).
@@ -148,7 +163,7 @@ def _insert(conn: Connection, rows: Sequence[AuditRow]) -> None:
     if conn.dialect.driver == "psycopg":
         # COPY is PostgreSQL's bulk path: a batch check's subjects cost a few microseconds each, not a statement.
         raw: Any = conn.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy("COPY audit_access (object, seq, action, result) FROM STDIN") as copy:
+        with raw.cursor() as cursor, cursor.copy(f"COPY audit_access ({', '.join(columns)}) FROM STDIN") as copy:
             for item in index:
                 copy.write_row(item)
     elif conn.dialect.name == "sqlite":
@@ -158,11 +173,12 @@ def _insert(conn: Connection, rows: Sequence[AuditRow]) -> None:
             # write the same pages again and again within one flush.
             conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             pooled.info[_SQLITE_CACHE] = True
-        conn.exec_driver_sql("INSERT INTO audit_access (object, seq, action, result) VALUES (?, ?, ?, ?)", index)
+        statement = f"INSERT INTO audit_access ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        conn.exec_driver_sql(statement, index)
     else:
-        conn.execute(
-            audit_access.insert(), [dict(zip(("object", "seq", "action", "result"), i, strict=True)) for i in index]
-        )
+        # The table as written here: on PostgreSQL it has a column the shared metadata (SQLite's) does not.
+        written = table(audit_access.name, *(column(name) for name in columns))
+        conn.execute(written.insert(), [dict(zip(columns, item, strict=True)) for item in index])
 
 
 _LOG_COLUMNS = (

@@ -14,14 +14,17 @@ unpartitioned tables guaranteed with their own indexes is kept by other means (m
 - `audit_log`'s primary key is `(seq, at)`, and a statement trigger (under the appenders' advisory lock)
   refuses rows whose seqs would repeat or skip one, so the sequence stays 1, 2, 3... with no gap.
 
+The log's access index, `audit_access`, is partitioned in step with the log (migration 0015): each row
+carries its entry's `at`, and every month of the log has its `audit_access_m…` partition, made and
+archived with the log's own.
+
 SQLite keeps one table each; every function here is a no-op there.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -49,6 +52,9 @@ class Scheme:
     period: Literal["year", "month"]
     #: How many periods after the current one `ensure` creates in advance.
     ahead: int
+    #: Tables partitioned in step with this one: each gets its partition of a period when this table does,
+    #: and a partition of this table is archived with theirs.
+    companions: tuple[Scheme, ...] = ()
 
     @property
     def default(self) -> str:
@@ -83,8 +89,13 @@ class Scheme:
 
 
 RECORDS = Scheme("records", "recorded_at", "year", ahead=1)
-AUDIT_LOG = Scheme("audit_log", "at", "month", ahead=3)
-SCHEMES = (RECORDS, AUDIT_LOG)
+#: The access index: each row carries its log entry's `at`, so it lands in the month its entry does.
+AUDIT_ACCESS = Scheme("audit_access", "at", "month", ahead=3)
+AUDIT_LOG = Scheme("audit_log", "at", "month", ahead=3, companions=(AUDIT_ACCESS,))
+#: The tables whose partitions are made on their own schedule, each with its companions'.
+LEADERS = (RECORDS, AUDIT_LOG)
+#: Every partitioned table.
+SCHEMES = (RECORDS, AUDIT_LOG, AUDIT_ACCESS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,13 +166,18 @@ def ensure(conn: Connection, now: datetime) -> list[str]:
     if not is_partitioned(conn):
         return created
     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PARTITION_LOCK})
-    for scheme in SCHEMES:
+    for scheme in LEADERS:
         if not is_partitioned(conn, scheme.table):
             continue
-        wanted = set(_upcoming(scheme, now)) | set(periods_in(conn, scheme, scheme.default))
+        # A period of the log gets its access index partition at the same time, whichever default held rows.
+        group = [scheme, *(c for c in scheme.companions if is_partitioned(conn, c.table))]
+        wanted = set(_upcoming(scheme, now))
+        for member in group:
+            wanted |= set(periods_in(conn, member, member.default))
         for start in sorted(wanted):
-            if create(conn, scheme, start):
-                created.append(scheme.name(start))
+            for member in group:
+                if create(conn, member, start):
+                    created.append(member.name(start))
     return created
 
 
@@ -218,9 +234,10 @@ def detach(conn: Connection, name: str, *, at: datetime, actor: str = "cli") -> 
     again as new. An audit log partition is detached when its month is over, its entries are the oldest the
     log still holds (archives are a prefix of the log) and the newest entry is not among them; first its
     entries are checked, from seq 1, against their hashes and the chain, and their leaf and chain hashes are
-    kept in `audit_leaves`, so verification, signed checkpoints and proofs still cover the whole log. Their
-    access index rows go with them. Default partitions are never detached. Either way the detachment is
-    itself an audit entry (`store.detach`).
+    kept in `audit_leaves`, so verification, signed checkpoints and proofs still cover the whole log. The
+    month's partition of the access index (`audit_access_m…`) is detached with it, to be archived and
+    dropped with it; it is never detached on its own. Default partitions are never detached. Either way
+    the detachment is itself an audit entry (`store.detach`).
     """
     if not is_partitioned(conn):
         raise Conflict(
@@ -232,12 +249,38 @@ def detach(conn: Connection, name: str, *, at: datetime, actor: str = "cli") -> 
         raise InvalidInput(f"{name!r} is not a partition of records or audit_log", field="partition")
     if partition.default:
         raise Conflict(f"{name} is a default partition; it is never detached", field="partition")
+    if partition.table == AUDIT_ACCESS.table:
+        month = AUDIT_LOG.name(partition.lower) if partition.lower is not None else "its month of the audit log"
+        raise Conflict(f"{name} is detached with its month of the audit log: detach {month}", field="partition")
     records_table = partition.table == RECORDS.table
     detail = _release_records(conn, name) if records_table else _release_audit(conn, partition, at)
-    conn.execute(text(f"ALTER TABLE {_quoted(conn, partition.table)} DETACH PARTITION {_quoted(conn, name)}"))
+    _detach(conn, partition.table, name)
+    with_it = []
+    for companion, start in companions(partition):
+        twin = companion.name(start)
+        # Made first if it is missing (its period's rows moving out of the default partition into it), so
+        # that the month's rows always leave together.
+        create(conn, companion, start)
+        _detach(conn, companion.table, twin)
+        with_it.append(twin)
+    if with_it:
+        detail["detached_with"] = with_it
     event = audit_rows.Event(at, actor, "operator", "store.detach", f"partition:{name}", detail=detail)
     audit_rows.record(conn, [event])
     return partition
+
+
+def companions(partition: Partition) -> list[tuple[Scheme, datetime]]:
+    """The tables whose partition of the same period `detach` takes out with this one (the access index's
+    month with the audit log's), each with the period's start."""
+    scheme = next((s for s in LEADERS if s.table == partition.table), None)
+    if scheme is None or partition.lower is None:
+        return []
+    return [(companion, partition.lower) for companion in scheme.companions]
+
+
+def _detach(conn: Connection, table: str, name: str) -> None:
+    conn.execute(text(f"ALTER TABLE {_quoted(conn, table)} DETACH PARTITION {_quoted(conn, name)}"))
 
 
 def _release_records(conn: Connection, name: str) -> dict[str, Any]:
@@ -282,30 +325,12 @@ def _release_audit(conn: Connection, partition: Partition, at: datetime) -> dict
                 f" SELECT seq, leaf_hash, chain_hash FROM ONLY {table}"
             )
         )
-        with _no_seqscan(conn):
-            conn.execute(text(ACCESS_DELETE), {"low": low, "high": high})
     conn.execute(
         audit_archives.insert().values(
             partition=name, first_seq=low, last_seq=high, entries=int(entries), archived_at=at
         )
     )
     return {"table": AUDIT_LOG.table, "first_seq": low, "last_seq": high, "entries": int(entries)}
-
-
-def access_delete_plan(conn: Connection, low: int, high: int) -> str:
-    """PostgreSQL's plan for deleting the access index's rows of entries `low` to `high`, as `detach` runs it."""
-    with _no_seqscan(conn):
-        rows = conn.execute(text(f"EXPLAIN {ACCESS_DELETE}"), {"low": low, "high": high})
-        return "\n".join(str(row[0]) for row in rows)
-
-
-@contextmanager
-def _no_seqscan(conn: Connection) -> Iterator[None]:
-    conn.execute(text("SET LOCAL enable_seqscan = off"))
-    try:
-        yield
-    finally:
-        conn.execute(text("SET LOCAL enable_seqscan = DEFAULT"))
 
 
 def layout_tables(conn: Connection) -> set[str]:
@@ -323,13 +348,9 @@ REPLACED = {
     ("records", "ix_records_agency_record_id_version"),
     ("records", "ix_records_current"),
 }
-#: An archived month's rows of the access index. Read through the BRIN index of seq (migration 0011), which
-#: the planner takes only once it has statistics on the access index: `detach` turns sequential scans off
-#: for that one statement, so that a server without them (autovacuum off) does not read the whole table.
-ACCESS_DELETE = "DELETE FROM audit_access WHERE seq BETWEEN :low AND :high"
-#: Indexes that only PostgreSQL's store has (migration 0011): the BRIN index that finds an archived month's
-#: rows of the access index.
-POSTGRESQL_ONLY = {("audit_access", "ix_audit_access_seq")}
+#: Columns that only PostgreSQL's store has: the access index's partition key (migration 0015), which SQLite's
+#: single table does without.
+POSTGRESQL_ONLY = {("audit_access", "at")}
 
 
 def include_object(layout: set[str]) -> Any:
@@ -338,12 +359,12 @@ def include_object(layout: set[str]) -> Any:
 
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
         table = getattr(getattr(obj, "table", None), "name", None)
-        if type_ == "index" and (table, name) in POSTGRESQL_ONLY:
-            return False
         if not layout:
             return True
         if type_ == "table":
             return name not in layout
+        if type_ == "column" and (table, name) in POSTGRESQL_ONLY:
+            return False
         if type_ in ("index", "unique_constraint") and (table, name) in REPLACED:
             return False
         if type_ == "foreign_key_constraint":
