@@ -37,7 +37,7 @@ def _batch(clock: FixedClock, n: int, objects: list[str], effects: list[str], ac
 
 def _add_row(conn: sa.Connection, object_: str, seq: int, at: datetime) -> None:
     """An index row put in by hand, as the table is on this database: on PostgreSQL it carries an instant,
-    the month it is partitioned by (migration 0015)."""
+    the month it is partitioned by (migration 0014)."""
     values: dict[str, object] = {"object": object_, "seq": seq, "action": "check", "result": "deny"}
     if conn.dialect.name == "postgresql":
         values["at"] = at

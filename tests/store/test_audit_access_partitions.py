@@ -1,4 +1,4 @@
-"""The access index partitioned by month in step with the audit log (migration 0015, PostgreSQL): one
+"""The access index partitioned by month in step with the audit log (migration 0014, PostgreSQL): one
 partition per partition of the log, made with it by `ensure`, each row in its entry's month; archiving a
 month detaches its access partition instead of deleting rows; the upgrade and downgrade keep every row.
 SQLite keeps its one table, and the same tests check that it is left as it was."""
@@ -23,7 +23,7 @@ from xinyong.store import Store, audit_rows, partitions
 from xinyong.store.audit_rows import Concerns, Event
 from xinyong.store.migrate import alembic_config, head_revision
 
-MIGRATION = import_module("xinyong.store.migrations.versions.0015_audit_access_partitions")
+MIGRATION = import_module("xinyong.store.migrations.versions.0014_audit_access_partitions")
 #: The revision before this one (0014).
 BEFORE: str = MIGRATION.down_revision
 
@@ -284,7 +284,7 @@ def test_the_access_log_reads_each_partitions_key(months: Store) -> None:
 
 
 def test_upgrade_and_downgrade_keep_every_access_row(store: Store) -> None:
-    """From the head down to the revision before 0015 and up again, with rows in months and in the default
+    """From the head down to the revision before 0014 and up again, with rows in months and in the default
     partition: every index row stays, and on PostgreSQL each goes back to its entry's month."""
     if store.dialect == "postgresql":
         with store.unit_of_work() as conn:

@@ -145,7 +145,7 @@ def _insert(conn: Connection, rows: Sequence[AuditRow]) -> None:
     for row in rows:
         items = index_rows(row)
         if timed and items:
-            # PostgreSQL partitions the index by month like the log (migration 0015): each row carries its
+            # PostgreSQL partitions the index by month like the log (migration 0014): each row carries its
             # entry's instant, so that it lands in its entry's month and is archived with it. In ISO form
             # (`at` is aware, or the log's insert refused it), made once per entry: COPY takes the text as it
             # is, where dumping a datetime costs some 5 µs a row.

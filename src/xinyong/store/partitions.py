@@ -14,7 +14,7 @@ unpartitioned tables guaranteed with their own indexes is kept by other means (m
 - `audit_log`'s primary key is `(seq, at)`, and a statement trigger (under the appenders' advisory lock)
   refuses rows whose seqs would repeat or skip one, so the sequence stays 1, 2, 3... with no gap.
 
-The log's access index, `audit_access`, is partitioned in step with the log (migration 0015): each row
+The log's access index, `audit_access`, is partitioned in step with the log (migration 0014): each row
 carries its entry's `at`, and every month of the log has its `audit_access_m…` partition, made and
 archived with the log's own.
 
@@ -348,7 +348,7 @@ REPLACED = {
     ("records", "ix_records_agency_record_id_version"),
     ("records", "ix_records_current"),
 }
-#: Columns that only PostgreSQL's store has: the access index's partition key (migration 0015), which SQLite's
+#: Columns that only PostgreSQL's store has: the access index's partition key (migration 0014), which SQLite's
 #: single table does without.
 POSTGRESQL_ONLY = {("audit_access", "at")}
 

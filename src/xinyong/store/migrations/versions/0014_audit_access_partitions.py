@@ -1,7 +1,7 @@
 """PostgreSQL: the audit log's access index partitioned by month, in step with the log
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 
 Archiving an audit month (`store.partitions.detach`) deleted the month's rows from `audit_access`, found
 through a BRIN index of seq (0011): at national size a long delete that leaves its rows as dead tuples.
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from alembic import op
 from sqlalchemy import Connection, text
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
