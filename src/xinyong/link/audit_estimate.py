@@ -120,12 +120,18 @@ def read_truth(folder: Path) -> dict[tuple[str, str], str]:
     path = folder / TRUTH_FILE if (folder / TRUTH_FILE).exists() else folder / "records.csv"
     if not path.is_file():
         raise InvalidInput(f"{folder} has no {TRUTH_FILE} (nor records.csv)", field="truth")
+    rows = truth_rows(path, {"agency", "record_id", "subject_id"})
+    return {(row["agency"], row["record_id"]): row["subject_id"] for row in rows}
+
+
+def truth_rows(path: Path, columns: set[str]) -> list[dict[str, str]]:
+    """The rows of one of a synthetic province's truth files, which must have `columns`."""
     with path.open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
-        missing = {"agency", "record_id", "subject_id"} - set(reader.fieldnames or ())
+        missing = columns - set(reader.fieldnames or ())
         if missing:
             raise InvalidInput(f"{path} lacks the column(s) {', '.join(sorted(missing))}", field="truth")
-        return {(row["agency"], row["record_id"]): row["subject_id"] for row in reader}
+        return list(reader)
 
 
 def entities(assignments: Iterable[Assignment], truth: dict[tuple[str, str], str]) -> dict[int, str]:

@@ -11,13 +11,12 @@ publisher first.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from xinyong.errors import InvalidInput
-from xinyong.link.audit_estimate import entities
+from xinyong.link.audit_estimate import entities, truth_rows
 from xinyong.store import linkage as store_linkage
 from xinyong.store import screening as store_screening
 from xinyong.store.linkage import Connection
@@ -56,12 +55,8 @@ def read_representatives(folder: Path) -> dict[str, str]:
     path = folder / SUBJECTS_FILE
     if not path.is_file():
         raise InvalidInput(f"{folder} has no {SUBJECTS_FILE}", field="truth")
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = {"kind", "id", "legal_rep_id"} - set(reader.fieldnames or ())
-        if missing:
-            raise InvalidInput(f"{path} lacks the column(s) {', '.join(sorted(missing))}", field="truth")
-        return {row["id"]: row["legal_rep_id"] for row in reader if row["kind"] == "org" and row["legal_rep_id"]}
+    rows = truth_rows(path, {"kind", "id", "legal_rep_id"})
+    return {row["id"]: row["legal_rep_id"] for row in rows if row["kind"] == "org" and row["legal_rep_id"]}
 
 
 def check_restrictions(
