@@ -283,6 +283,38 @@ def test_the_access_log_reads_each_partitions_key(months: Store) -> None:
         assert f"{name}_pkey" in plan, plan
 
 
+def test_the_access_log_fetches_each_entry_from_its_month(months: Store) -> None:
+    """Each indexed look fetches its log entry by (seq, at), one probe per row, whatever the statistics: a
+    plain join on seq was planned as a merge over the whole log, newest entry first, down to the subject's
+    oldest look."""
+    statements: list[tuple[str, Any]] = []
+
+    def grab(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        statements.append((statement, parameters))
+
+    with months.connect() as conn:
+        conn.exec_driver_sql("ANALYZE audit_log")
+        conn.exec_driver_sql("ANALYZE audit_access")
+        sa.event.listen(conn, "before_cursor_execute", grab)
+        looks = audit_rows.accesses(conn, {REGULAR}, {"check"})
+        sa.event.remove(conn, "before_cursor_execute", grab)
+        statement, parameters = next((s, p) for s, p in statements if "audit_access" in s)
+        plan = "\n".join(conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {statement}", parameters).scalars())
+    assert "Merge Join" not in plan, plan
+    assert "Hash Join" not in plan, plan
+    assert "Nested Loop" in plan, plan
+    assert "(at = audit_access.at)" in plan, plan
+    # Each probe is pruned at run time to its entry's month: the log's other partitions are never read.
+    probed = [line for line in plan.splitlines() if "on audit_log_" in line and "never executed" not in line]
+    assert {line.split(" on ")[1].split()[0] for line in probed} == {
+        "audit_log_m202501",
+        "audit_log_m202502",
+        "audit_log_m202503",
+    }, plan
+    assert [look.seq for look in looks] == sorted((look.seq for look in looks), reverse=True)
+    assert len(looks) == 4 + 2 + 2  # every check of the three months (four in January) looked at the subject
+
+
 def test_upgrade_and_downgrade_keep_every_access_row(store: Store) -> None:
     """From the head down to the revision before 0014 and up again, with rows in months and in the default
     partition: every index row stays, and on PostgreSQL each goes back to its entry's month."""
