@@ -210,6 +210,16 @@ def test_ordinary_cells_are_not_formulas(cell: str) -> None:
     assert defuse_formula(cell) == cell
 
 
+@pytest.mark.parametrize("name", ["ΐ", "ŉ", "ǰ", "Zoë ΐ"])
+def test_upper_casing_leaves_a_canonical_name(name: str) -> None:
+    """Upper-casing some letters gives a sequence that is no longer NFC (found by the property tests below:
+    ΐ became Ι + two combining marks, and the second pass composed them)."""
+    for normalise in (normalize_name, normalize_org_name):
+        once = normalise(name)
+        assert unicodedata.is_normalized("NFC", once)
+        assert normalise(once) == once
+
+
 @given(st.text(max_size=30))
 def test_org_normalisation_is_idempotent(s: str) -> None:
     once = normalize_org_name(s)

@@ -182,10 +182,16 @@ def _comparable(s: str) -> str:
     return to_simplified(text)
 
 
+def _upper(text: str) -> str:
+    # Upper-casing can leave a string that is no longer canonical: ΐ becomes Ι, ◌̈, ◌́ where NFC has Ϊ, ◌́.
+    upped = text.upper()
+    return upped if upped.isascii() or unicodedata.is_normalized("NFC", upped) else unicodedata.normalize("NFC", upped)
+
+
 def normalize_name(s: str) -> str:
     """A person's name for comparison: half-width, simplified, no spaces or middle dots, Latin upper-cased."""
     # `str.split()` splits at exactly the characters `str.isspace` accepts.
-    return "".join(_comparable(s).split()).translate(_NAME_DOTS_GONE).upper()
+    return _upper("".join(_comparable(s).split()).translate(_NAME_DOTS_GONE))
 
 
 # Company Law: a limited liability company may call itself 有限责任公司 or 有限公司, and a
@@ -202,7 +208,7 @@ def normalize_org_name(s: str) -> str:
     Each legal form is spelt one way (有限责任公司 as 有限公司, 股份公司 as 股份有限公司, partnership
     forms in brackets), while limited and joint-stock companies stay distinct.
     """
-    text = "".join(normalize_brackets(_comparable(s)).split()).upper()
+    text = _upper("".join(normalize_brackets(_comparable(s)).split()))
     for variant, canonical in _ORG_FORMS:
         text = text.replace(variant, canonical)
     # Both patterns are anchored at the end; testing for their words first spares a scan of every name.
