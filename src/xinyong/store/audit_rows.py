@@ -288,8 +288,8 @@ def _shared_accesses(names: Sequence[str], kinds: Sequence[str], limit: int, *, 
 
     On PostgreSQL the `limit` newest index rows are taken first and each fetches its entry by (seq, at)
     through a lateral subquery behind `OFFSET 0`: one probe of one month's partition per row, whatever the
-    statistics. A plain join is planned without statistics as a merge on seq, which walks the whole log
-    back from its newest entry to the subject's oldest look.
+    statistics. A plain join on seq was planned as a merge (no statistics) or a hash join (tiny ones) over
+    every partition of the log: a read of the whole log for one subject's page.
     """
     log, idx = audit_log.c, audit_access.c
     checked = log.detail["action"].as_string().label("checked")
