@@ -1,4 +1,7 @@
-"""Crash safety, for real: `xinyong ingest` SIGKILLed mid-batch and run again stores every row exactly once."""
+"""Crash safety, for real: `xinyong ingest` SIGKILLed mid-batch and run again stores every row exactly once.
+
+The feed is large enough (two and a half chunks, over `checking.WORKER_MIN_BYTES`) that the rows are read
+and checked in a worker process, so the kill also shows the worker does not outlive the ingest."""
 
 from __future__ import annotations
 
@@ -13,9 +16,11 @@ from pathlib import Path
 import pytest
 from ingest_samples import org_row, person_row, write_csv
 
+from xinyong.ingest import CHUNK_ROWS
+from xinyong.ingest.checking import WORKER_MIN_BYTES
 from xinyong.store import Store, batches, records
 
-ROWS = 20_000
+ROWS = CHUNK_ROWS * 5 // 2
 CORRECTED = range(0, ROWS, 31)  # records corrected further down the same file
 
 
@@ -31,9 +36,18 @@ def _command(feed: Path) -> list[str]:
     return [sys.executable, "-m", "xinyong.cli.app", "ingest", str(feed), "--agency", "mee.110000", "--json"]
 
 
+def _children(pid: int) -> list[int]:
+    # The processes the ingest started (the checking worker, and multiprocessing's resource tracker).
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 @pytest.mark.slow
 def test_sigkill_mid_batch_then_rerun_stores_every_row_once(tmp_path: Path, db_url: str, store: Store) -> None:
     feed = _feed(tmp_path / "mee.csv")
+    assert feed.stat().st_size >= WORKER_MIN_BYTES
     env = dict(
         os.environ,
         XINYONG_DATABASE_URL=db_url,
@@ -50,6 +64,7 @@ def test_sigkill_mid_batch_then_rerun_stores_every_row_once(tmp_path: Path, db_u
             time.sleep(0.05)
             with store.connect() as conn:
                 stored = records.count(conn)
+        children = _children(victim.pid)
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=30)
     finally:
@@ -57,6 +72,11 @@ def test_sigkill_mid_batch_then_rerun_stores_every_row_once(tmp_path: Path, db_u
             victim.kill()
             victim.wait()
     assert victim.returncode == -signal.SIGKILL
+    assert children, "the rows were not checked in a worker process"
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in children):  # they notice their parent is gone
+        assert time.monotonic() < deadline, f"worker processes {children} outlived the killed ingest"
+        time.sleep(0.1)
     with store.connect() as conn:
         cut_short = batches.recent(conn)
         partial = records.count(conn)

@@ -383,6 +383,11 @@ class Catalog(_Entry):
         # The loaded catalog is shared by every caller (default_catalog), so nobody may edit it in place.
         return MappingProxyType(dict(value))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (for a worker process, `ingest.checking`) as its entries: a read-only mapping has no pickle
+        # of its own, and the entries are models already, so nothing is validated again.
+        return (Catalog.model_validate, ({name: dict(getattr(self, name)) for name in Catalog.model_fields},))
+
     def measures_for_list(self, list_code: str) -> tuple[Measure, ...]:
         """Every measure a list carries, in catalog order."""
         return tuple(m for m in self.measures.values() if m.list == list_code)

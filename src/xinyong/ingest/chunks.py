@@ -9,8 +9,8 @@ from operator import itemgetter
 from typing import Any, Final
 
 from xinyong.clock import Clock
-from xinyong.ingest.rows import ValidRow
-from xinyong.ingest.subjects import Identity, IdentityChecker, SubjectNamer
+from xinyong.ingest.rows import Identity, ValidRow
+from xinyong.ingest.subjects import SubjectNamer
 from xinyong.ingest.validation import VALUE_FIELDS
 from xinyong.ingest.versions import PlannedVersion, plan_versions
 from xinyong.store import BatchCounts, NewSubject, Store, audit_rows, batches, bulk_records, roles, subjects
@@ -20,12 +20,12 @@ from xinyong.store.records import DATA_COLUMNS
 
 #: The audit entry's role for an agency submitting records.
 AGENCY_ROLE: Final = "agency"
-#: Subjects (by identifier) a batch remembers having found or created; the memory is cleared when full.
-KNOWN_SUBJECTS: Final = 200_000
+#: Subjects (by identifier) a batch remembers having found or created, about 100 MB at most; the memory is
+#: cleared when full. Each identifier not remembered is an index probe per chunk.
+KNOWN_SUBJECTS: Final = 500_000
 
-_KIND, _NAME, _ID_RAW, _DECIDED_ON, _REP_NAME, _REP_ID = (
-    VALUE_FIELDS.index(name)
-    for name in ("subject_kind", "subject_name", "subject_id_raw", "decided_on", "legal_rep_name", "legal_rep_id")
+_KIND, _NAME, _ID_RAW, _REP_NAME = (
+    VALUE_FIELDS.index(name) for name in ("subject_kind", "subject_name", "subject_id_raw", "legal_rep_name")
 )
 #: What a stored version adds to a row's values, in the order `_version_row` appends them.
 _ADDED: Final = (
@@ -53,14 +53,13 @@ _Linkage = tuple[str, str, str | None, int | None, str, float | None, str | None
 
 @dataclass(frozen=True, slots=True)
 class BatchScope:
-    """What every chunk of one batch shares: where it is stored, for which agency, checked how, and the
-    subjects it has already found or created (identifier to pk and kind; subjects are never deleted)."""
+    """What every chunk of one batch shares: where it is stored, for which agency, and the subjects it has
+    already found or created (identifier to pk and kind; subjects are never deleted)."""
 
     store: Store
     clock: Clock
     agency: str
     batch_pk: int
-    identities: IdentityChecker
     namer: SubjectNamer
     subjects: dict[str, tuple[int, str]] = field(default_factory=dict)
 
@@ -83,8 +82,7 @@ def commit_chunk(
             bulk_records.refresh_statistics(conn)
         known = bulk_records.known_records(conn, scope.agency, {row.record_id for row in rows})
         plan = plan_versions(rows, known)
-        check = scope.identities.check
-        who = [[_identities(check, p.row.values) for p in round_] for round_ in plan.rounds]
+        who = [[(p.row.subject, p.row.rep) for p in round_] for round_ in plan.rounds]
         found = scope.subjects
         wanted = {ident.id_value for pairs in who for pair in pairs for ident in pair if ident is not None}
         if len(found) >= KNOWN_SUBJECTS:
@@ -140,18 +138,6 @@ def commit_chunk(
             [Event(now, scope.agency, AGENCY_ROLE, "ingest", f"batch:{scope.batch_pk}", detail=detail)],
         )
     return after
-
-
-def _identities(
-    check: Callable[[str, str | None], Identity | None], values: tuple[Any, ...]
-) -> tuple[Identity | None, Identity | None]:
-    # The subject's identity and, for an organisation identified by its code, its legal representative's.
-    kind = values[_KIND]
-    subject = check(kind, values[_ID_RAW])
-    rep = None
-    if kind == "org" and subject is not None:
-        rep = check("person", values[_REP_ID])
-    return subject, rep
 
 
 def _new_subjects(

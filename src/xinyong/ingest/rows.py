@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from xinyong.ids.model import Kind
+
 #: The field a rejection names when the row as a whole is at fault (it could not be decoded or parsed).
 WHOLE_ROW = "row"
 
@@ -33,12 +35,26 @@ class Rejection:
     reason: str
 
 
+class Identity(NamedTuple):
+    """A subject's strong identifier as checked: its kind, normalised value and whether only the
+    operator's allow-list admits it."""
+
+    subject_kind: str
+    id_kind: Kind
+    id_value: str
+    allowlisted: bool
+
+
 class ValidRow(NamedTuple):
     """A row that passed every check: its record id, the record values it gives (in the order of
-    `validation.VALUE_FIELDS`) and the hash of its canonical content."""
+    `validation.VALUE_FIELDS`), the hash of its canonical content, and the identities its identifiers
+    establish (`subjects.IdentityChecker`): the subject's, and for an organisation known by its code, its
+    legal representative's (None where an identifier is blank or invalid)."""
 
     file: str
     number: int
     record_id: str
     values: tuple[Any, ...]
     row_hash: str
+    subject: Identity | None = None
+    rep: Identity | None = None

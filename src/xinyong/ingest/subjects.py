@@ -3,13 +3,14 @@ waits for linkage (`pending`), with the identifier kept as written."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 from xinyong.ids import registry
 from xinyong.ids.allowlist import AllowList
 from xinyong.ids.model import Kind
+from xinyong.ingest.rows import Identity
+from xinyong.ingest.validation import VALUE_FIELDS
 from xinyong.store import NewSubject
 from xinyong.text import normalize_name, normalize_org_name
 
@@ -19,17 +20,7 @@ ID_KIND: Final[dict[str, Kind]] = {"org": "uscc", "person": "resident_id"}
 _CODES_REMEMBERED: Final = 200_000
 _NAMES_REMEMBERED: Final = 20_000
 _UNSEEN: Final = object()
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """A subject's strong identifier as checked: its kind, normalised value and whether only the
-    operator's allow-list admits it."""
-
-    subject_kind: str
-    id_kind: Kind
-    id_value: str
-    allowlisted: bool
+_KIND, _ID_RAW, _REP_ID = (VALUE_FIELDS.index(name) for name in ("subject_kind", "subject_id_raw", "legal_rep_id"))
 
 
 class IdentityChecker:
@@ -59,6 +50,16 @@ class IdentityChecker:
             seen.clear()
         seen[raw] = identity
         return identity
+
+    def of_row(self, values: tuple[Any, ...]) -> tuple[Identity | None, Identity | None]:
+        """A valid row's identities (its record values in `VALUE_FIELDS` order): the subject's and, for an
+        organisation identified by its code, its legal representative's."""
+        kind = values[_KIND]
+        subject = self.check(kind, values[_ID_RAW])
+        rep = None
+        if kind == "org" and subject is not None:
+            rep = self.check("person", values[_REP_ID])
+        return subject, rep
 
 
 class SubjectNamer:

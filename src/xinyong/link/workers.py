@@ -14,11 +14,12 @@ two once per run, which is why small runs start none.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.pool import Pool
 from typing import Final
+
+from xinyong.processes import cores
 
 #: Records a run must have before it starts workers: below it, starting them costs more than they save.
 MIN_RECORDS: Final = 50_000
@@ -26,14 +27,6 @@ MIN_RECORDS: Final = 50_000
 MIN_VALUES: Final = 20_000
 #: Values a worker is given at a time.
 TASK_SIZE: Final = 2_000
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 @contextmanager
