@@ -9,9 +9,10 @@ import json
 import multiprocessing
 import os
 import pickle
+import queue
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from ingest_samples import ORG_IDS, org_row, person_row, write_csv, write_xlsx
@@ -24,6 +25,7 @@ from xinyong.ingest import checking, ingest_paths
 from xinyong.ingest.checking import Checks, check_chunk, in_worker
 from xinyong.ingest.mapping import FieldMap
 from xinyong.ingest.readers import open_feed, read_rows
+from xinyong.ingest.rows import RawRow, Rejection
 from xinyong.ingest.subjects import IdentityChecker
 from xinyong.ingest.validation import RowValidator
 from xinyong.store import Store, batches
@@ -145,3 +147,15 @@ def test_large_batches_are_checked_in_a_worker(
     assert not in_worker(checks, False)
     monkeypatch.setattr(checking, "cores", lambda: 1)
     assert not in_worker(checks)
+
+
+def test_a_chunk_that_cannot_cross_fails_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing a reader yields is unpicklable today; if something ever were, the batch must fail loudly
+    # rather than lose the chunk (multiprocessing's own queue thread would only print the error).
+    unpicklable = RawRow("feed.csv", 2, ("summary",), (lambda: None,))
+    chunk = checking.CheckedChunk(1, [], [(unpicklable, Rejection("summary", "x"))])
+    monkeypatch.setattr(checking, "_here", lambda checks: iter([chunk]))
+    out: Any = queue.Queue()
+    checking._serve(cast(Checks, None), out)  # in this process: the chunk is pickled as the worker would
+    with pytest.raises(RuntimeError, match=r"the worker checking this batch's rows failed: .*pickle"):
+        list(checking._received(out, multiprocessing.current_process()))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import queue as queue_module
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -87,9 +88,11 @@ def check_chunk(chunk: Sequence[RawRow], checks: Checks) -> CheckedChunk:
 
 def in_worker(checks: Checks, wanted: bool | None = None) -> bool:
     """Whether a batch is checked in a worker: as `wanted` when given, otherwise when its files hold at least
-    WORKER_MIN_BYTES and this process may use two cores. Parquet read by Spark stays here: the Spark session
-    belongs to this process."""
+    WORKER_MIN_BYTES and this process may use two cores. Parquet read by Spark stays here (the Spark session
+    belongs to this process), and so does a daemonic process's batch."""
     if any(feed.format == "parquet" for feed in checks.feeds) and spark_master_for(checks.engine) is not None:
+        return False
+    if multiprocessing.current_process().daemon:  # a daemonic process may not start one
         return False
     if wanted is not None:
         return wanted
@@ -137,6 +140,7 @@ def _received(out: Queue[Any], process: multiprocessing.process.BaseProcess) -> 
                     "end of the files; the chunks stored so far are kept, and running the same command again "
                     "stores the rest"
                 ) from None
+        item = pickle.loads(item)  # noqa: S301 - our own worker's bytes
         kind = item[0]
         if kind == "chunk":
             yield _unpacked(*item[1:])
@@ -151,7 +155,12 @@ def _received(out: Queue[Any], process: multiprocessing.process.BaseProcess) -> 
 def _serve(checks: Checks, out: Queue[Any]) -> None:
     # The worker: every chunk checked and handed over in order, then "done" (or the error that ended it).
     _end_with_parent()
-    send = out.put
+
+    def send(item: tuple[Any, ...]) -> None:
+        # Pickled here rather than in the queue's own thread, which would report a value it cannot pickle on
+        # stderr and drop the chunk: here the error ends the batch, and no row goes missing.
+        out.put(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+
     try:
         with collector.paced():
             for checked in _here(checks):
