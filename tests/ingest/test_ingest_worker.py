@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import zipfile
 from pathlib import Path
 from typing import Any, cast
@@ -22,7 +23,7 @@ from xinyong.catalog import Catalog
 from xinyong.clock import clock_from
 from xinyong.errors import InvalidInput, XinyongError
 from xinyong.ingest import checking, ingest_paths
-from xinyong.ingest.checking import Checks, check_chunk, in_worker
+from xinyong.ingest.checking import Checks, check_chunk, checked_chunks, in_worker
 from xinyong.ingest.mapping import FieldMap
 from xinyong.ingest.readers import open_feed, read_rows
 from xinyong.ingest.rows import RawRow, Rejection
@@ -159,3 +160,26 @@ def test_a_chunk_that_cannot_cross_fails_the_batch(monkeypatch: pytest.MonkeyPat
     checking._serve(cast(Checks, None), out)  # in this process: the chunk is pickled as the worker would
     with pytest.raises(RuntimeError, match=r"the worker checking this batch's rows failed: .*pickle"):
         list(checking._received(out, multiprocessing.current_process()))
+
+
+def test_the_worker_leaves_ctrl_c_to_the_ingest(tmp_path: Path, catalog: Catalog) -> None:
+    # A terminal's Ctrl-C reaches the whole process group: the worker keeps SIGINT blocked (it would print a
+    # traceback from the middle of its imports) and the ingest, whose own mask is as before, decides.
+    feed = open_feed(write_csv(tmp_path / "feed.csv", [org_row(1)]), fmt=None, encoding=None, source=None)
+    day = clock_from("2025-06-01").now().date()
+    agency = catalog.agencies["mee.110000"]
+    checks = Checks((feed,), None, FieldMap(None), RowValidator(catalog, agency, day), IdentityChecker(None, day), 100)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    with checked_chunks(checks, worker=True) as chunks:
+        workers = multiprocessing.active_children()
+        masks = [_blocked_signals(process.pid) for process in workers if process.pid is not None]
+        assert [len(chunk.valid) for chunk in chunks] == [1]
+    assert masks
+    assert all(signal.SIGINT in mask for mask in masks)
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == before
+
+
+def _blocked_signals(pid: int) -> set[int]:
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    mask = int(next(line.split()[1] for line in status if line.startswith("SigBlk:")), 16)
+    return {number for number in range(1, 65) if mask & (1 << (number - 1))}

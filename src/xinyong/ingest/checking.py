@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import pickle
 import queue as queue_module
+import signal
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -108,7 +109,14 @@ def checked_chunks(checks: Checks, *, worker: bool) -> Iterator[Iterator[Checked
     context = multiprocessing.get_context("spawn")
     out: Queue[Any] = context.Queue(maxsize=WORKER_QUEUE)
     process = context.Process(target=_serve, args=(checks, out), name="xinyong-ingest-checks", daemon=True)
-    process.start()
+    # Started with Ctrl-C blocked, a mask the worker keeps: a terminal's Ctrl-C reaches the whole process
+    # group, and the worker, in the middle of its imports, would print a traceback. The ingest decides
+    # what Ctrl-C means and stops the worker; a Ctrl-C meanwhile waits for the mask's end, it is not lost.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     try:
         yield _received(out, process)
     finally:
