@@ -183,8 +183,8 @@ def _serve(checks: Checks, out: Queue[Any]) -> None:
 
 #: A chunk as the worker sends it: rows read; each valid row as (file, number, values, row_hash, index of its
 #: subject's identity, index of its representative's); the distinct identities as plain tuples (index 0:
-#: none); the rejected rows. A named tuple costs pickle a class look-up per object, eight microseconds a row
-#: each way for a row and its identities; this form, a quarter of that.
+#: none); the rejected rows. A named tuple costs pickle a class look-up per object: a row and its identities
+#: as named tuples took 8 µs to pickle and 9 µs to unpickle, in this form 6 and 5 µs.
 _Packed = tuple[int, list[tuple[str, int, tuple[Any, ...], str, int, int]], list[tuple[Any, ...] | None], Any]
 
 

@@ -56,5 +56,5 @@ class ValidRow(NamedTuple):
     record_id: str
     values: tuple[Any, ...]
     row_hash: str
-    subject: Identity | None = None
-    rep: Identity | None = None
+    subject: Identity | None
+    rep: Identity | None
