@@ -1,7 +1,8 @@
 """Checking in a worker process: a batch whose rows are read and checked in a worker stores exactly what the
 same batch checked in this process stores (records, subjects, roles, counts, quarantine), an error met
-reading a file in the worker is raised as the same error, and a worker that dies is reported, not waited for.
-The kill test (test_ingest_kill.py) shows the worker does not outlive a killed ingest."""
+reading a file in the worker is raised as the same error, a worker that dies is reported, not waited for, a
+chunk that cannot cross fails the batch rather than vanish, and the worker leaves Ctrl-C to the ingest. The
+kill test (test_ingest_kill.py) shows the worker does not outlive a killed ingest."""
 
 from __future__ import annotations
 
