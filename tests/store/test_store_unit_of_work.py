@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from store_samples import T0, MakeRecord, at
@@ -132,3 +134,34 @@ def test_concurrent_appenders_keep_the_log_gapless(store: Store) -> None:
         (resealed,) = seal([row.entry()], chain)
         assert resealed.chain_hash == row.chain_hash
         chain = bytes.fromhex(row.chain_hash)
+
+
+class _Interrupting:
+    """A value whose conversion for SQLite raises Ctrl-C's exception: an interrupt in the middle of a statement."""
+
+    def __conform__(self, protocol: object) -> object:
+        raise KeyboardInterrupt
+
+
+def test_an_interrupt_mid_statement_lets_go_of_the_write_lock(tmp_path: Path) -> None:
+    # Before, the interrupted statement lived on in the interrupt's traceback and SQLite kept the write lock
+    # with it: the next unit of work (an ingest marking its batch failed) waited out the busy timeout.
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    store.init()
+    try:
+        with store.unit_of_work() as conn:
+            conn.exec_driver_sql("CREATE TABLE interrupted (k TEXT, v TEXT)")
+        rows: list[tuple[str, object]] = [(f"k{n}", "v") for n in range(1_000)]
+        rows[500] = ("k500", _Interrupting())
+        with pytest.raises(KeyboardInterrupt) as caught, store.unit_of_work() as conn:
+            conn.exec_driver_sql("INSERT INTO interrupted VALUES (?, ?)", rows)
+        probe = sqlite3.connect(tmp_path / "x.db", timeout=0.5)
+        try:
+            probe.execute("BEGIN IMMEDIATE")  # raises "database is locked" after 0.5 s while the lock is held
+            assert probe.execute("SELECT count(*) FROM interrupted").fetchone() == (0,)
+            probe.execute("ROLLBACK")
+        finally:
+            probe.close()
+        assert caught.traceback[-1].lineno > 0  # the traceback still says where it happened
+    finally:
+        store.dispose()

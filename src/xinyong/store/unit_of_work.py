@@ -6,6 +6,7 @@ all. Services pass its connection to the repository functions (`subjects`, `reco
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -82,12 +83,17 @@ class Store:
     def unit_of_work(self) -> Iterator[Connection]:
         """One transaction: committed when the block ends normally, rolled back when it raises."""
         self.check()
-        with (
-            self._reachable(),
-            self.engine.connect().execution_options(**{WRITE_INTENT: True}) as connection,
-            connection.begin(),
-        ):
-            yield connection
+        try:
+            with (
+                self._reachable(),
+                self.engine.connect().execution_options(**{WRITE_INTENT: True}) as connection,
+                connection.begin(),
+            ):
+                yield connection
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # Ctrl-C, SystemExit
+                _let_go_of_statements(exc)
+            raise
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, and in tests before a database is dropped)."""
@@ -105,3 +111,12 @@ class Store:
             if exc.connection_invalidated:
                 raise StoreError(f"database {self.display_url}: connection lost: {error_line(exc)}") from None
             raise
+
+
+def _let_go_of_statements(interrupt: BaseException) -> None:
+    # An interrupt in the middle of a statement leaves the driver's cursor unfinished, and SQLAlchemy closes
+    # the connection; SQLite keeps a connection with an unfinished statement open, and its write lock with
+    # it, until the cursor is freed, and the cursor lives on in the frames of the interrupt's traceback. The
+    # caller's handler (an ingest marking its batch failed) then waited out the busy timeout and gave up.
+    # The frames' variables are let go; the traceback keeps its files and lines.
+    traceback.clear_frames(interrupt.__traceback__)
