@@ -155,7 +155,7 @@ def test_a_chunk_that_cannot_cross_fails_the_batch(monkeypatch: pytest.MonkeyPat
     # Nothing a reader yields is unpicklable today; if something ever were, the batch must fail loudly
     # rather than lose the chunk (multiprocessing's own queue thread would only print the error).
     unpicklable = RawRow("feed.csv", 2, ("summary",), (lambda: None,))
-    chunk = checking.CheckedChunk(1, [], [(unpicklable, Rejection("summary", "x"))])
+    chunk = checking.CheckedChunk([], [(unpicklable, Rejection("summary", "x"))])
     monkeypatch.setattr(checking, "_here", lambda checks: iter([chunk]))
     out: Any = queue.Queue()
     checking._serve(cast(Checks, None), out)  # in this process: the chunk is pickled as the worker would

@@ -62,12 +62,16 @@ class Checks:
 
 
 class CheckedChunk(NamedTuple):
-    """One chunk of a batch's rows checked: how many rows were read, the valid ones, and the rejected ones
-    with why, each in file order."""
+    """One chunk of a batch's rows checked: the valid ones and the rejected ones with why, each in file
+    order; every row read is one or the other."""
 
-    read: int
     valid: list[ValidRow]
     rejected: list[tuple[RawRow, Rejection]]
+
+    @property
+    def read(self) -> int:
+        """The rows read."""
+        return len(self.valid) + len(self.rejected)
 
 
 def check_chunk(chunk: Sequence[RawRow], checks: Checks) -> CheckedChunk:
@@ -84,7 +88,7 @@ def check_chunk(chunk: Sequence[RawRow], checks: Checks) -> CheckedChunk:
             else:
                 values, row_hash = result
                 valid.append(ValidRow(raw.file, raw.number, values[0], values, row_hash, *identities(values)))
-    return CheckedChunk(len(chunk), valid, rejected)
+    return CheckedChunk(valid, rejected)
 
 
 def in_worker(checks: Checks, wanted: bool | None = None) -> bool:
@@ -181,11 +185,11 @@ def _serve(checks: Checks, out: Queue[Any]) -> None:
         send(("done",))
 
 
-#: A chunk as the worker sends it: rows read; each valid row as (file, number, values, row_hash, index of its
+#: A chunk as the worker sends it: each valid row as (file, number, values, row_hash, index of its
 #: subject's identity, index of its representative's); the distinct identities as plain tuples (index 0:
 #: none); the rejected rows. A named tuple costs pickle a class look-up per object: a row and its identities
 #: as named tuples took 8 µs to pickle and 9 µs to unpickle, in this form 6 and 5 µs.
-_Packed = tuple[int, list[tuple[str, int, tuple[Any, ...], str, int, int]], list[tuple[Any, ...] | None], Any]
+_Packed = tuple[list[tuple[str, int, tuple[Any, ...], str, int, int]], list[tuple[Any, ...] | None], Any]
 
 
 def _packed(checked: CheckedChunk) -> _Packed:
@@ -201,11 +205,10 @@ def _packed(checked: CheckedChunk) -> _Packed:
         )
         for row in checked.valid
     ]
-    return checked.read, rows, [tuple(identity) if identity else None for identity in table], checked.rejected
+    return rows, [tuple(identity) if identity else None for identity in table], checked.rejected
 
 
 def _unpacked(
-    read: int,
     rows: list[tuple[str, int, tuple[Any, ...], str, int, int]],
     table: list[tuple[Any, ...] | None],
     rejected: list[tuple[RawRow, Rejection]],
@@ -215,7 +218,7 @@ def _unpacked(
         ValidRow(file, number, values[0], values, row_hash, identities[subject], identities[rep])
         for file, number, values, row_hash, subject, rep in rows
     ]
-    return CheckedChunk(read, valid, rejected)
+    return CheckedChunk(valid, rejected)
 
 
 def _end_with_parent() -> None:
